@@ -1,0 +1,1 @@
+"""Code generation from the IR to kernels (Numba by default, NumPy as the reference backend)."""

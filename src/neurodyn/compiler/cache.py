@@ -1,0 +1,48 @@
+"""Kernel modules on disk, keyed by the IR's structure hash, so a second process never regenerates or
+recompiles (Numba's ``cache=True`` stores machine code next to the module).
+
+The cache directory is ``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``; delete it to force a rebuild.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+from neurodyn._version import __version__
+from neurodyn.compiler.codegen import generate_source
+from neurodyn.ir import CircuitIR
+
+__all__ = ["cache_dir", "load_kernel"]
+
+_LOADED: dict[str, ModuleType] = {}
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("NEURODYN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "neurodyn")
+    d = Path(root) / f"kernels-{__version__}"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def load_kernel(ir: CircuitIR, backend: str = "numba") -> ModuleType:
+    """Return the kernel module for ``ir`` (generated and written once per structure and backend)."""
+    key = f"k_{ir.structure_hash()}_{backend}"
+    if key in _LOADED:
+        return _LOADED[key]
+    path = cache_dir() / f"{key}.py"
+    if not path.exists():
+        src = generate_source(ir, backend, __version__)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(src)
+        os.replace(tmp, path)  # atomic: concurrent processes never see a half-written module
+    spec = importlib.util.spec_from_file_location(f"neurodyn_kernels.{key}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    _LOADED[key] = mod
+    return mod

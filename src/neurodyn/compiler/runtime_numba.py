@@ -1,0 +1,154 @@
+"""Helpers called by generated Numba kernels: sparse coupling, delay history, external inputs.
+
+All take plain arrays so that kernels compiled for one connectivity run on any other of the same structure.
+Layouts (built by :mod:`neurodyn.compiler.data`):
+
+- ``hdr[k] = (indptr offset, nnz offset, history column, unused)`` for projection k;
+- ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
+  1 linear, 2 per-step nearest (the delayed value at t_n - round(d/h) h held for all stages, as TVB does);
+- ``tinfo = (t0, h, ext_t0, ext_dt)``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def nd_heaviside(x):
+    return 1.0 if x > 0 else (0.0 if x < 0 else 0.5)
+
+
+@njit(cache=True, nogil=True)
+def nd_max(x, y):
+    return x if x >= y else y
+
+
+@njit(cache=True, nogil=True)
+def nd_min(x, y):
+    return x if x <= y else y
+
+
+@njit(cache=True, nogil=True)
+def nd_real(x):
+    return x.real
+
+
+@njit(cache=True, nogil=True)
+def nd_imag(x):
+    return x.imag
+
+
+@njit(cache=True, nogil=True)
+def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
+    ip = hdr[k, 0]
+    nz = hdr[k, 1]
+    for i in range(n_t):
+        acc = a[o_t + i]
+        for q in range(indptr[ip + i], indptr[ip + i + 1]):
+            acc += w[nz + q] * src[o_s + idx[nz + q]]
+        a[o_t + i] = acc
+
+
+@njit(cache=True, nogil=True)
+def hist_value(buf, c, x, newest, oldest, L, mode):
+    """Value of history column ``c`` at fractional step position ``x``."""
+    if mode == 2:
+        j = int(math.floor(x + 0.5))
+        if j < oldest:
+            j = oldest
+        if j > newest:
+            j = newest
+        return buf[j % L, c]
+    if x <= oldest:
+        return buf[oldest % L, c]
+    if x >= newest:
+        return buf[newest % L, c]
+    j = int(math.floor(x))
+    if mode == 1 or newest - oldest < 3:
+        f = x - j
+        return (1.0 - f) * buf[j % L, c] + f * buf[(j + 1) % L, c]
+    j0 = j - 1
+    if j0 < oldest:
+        j0 = oldest
+    if j0 + 3 > newest:
+        j0 = newest - 3
+    s = x - j0
+    l0 = -(s - 1.0) * (s - 2.0) * (s - 3.0) / 6.0
+    l1 = s * (s - 2.0) * (s - 3.0) / 2.0
+    l2 = -s * (s - 1.0) * (s - 3.0) / 2.0
+    l3 = s * (s - 1.0) * (s - 2.0) / 6.0
+    return (l0 * buf[j0 % L, c] + l1 * buf[(j0 + 1) % L, c] + l2 * buf[(j0 + 2) % L, c]
+            + l3 * buf[(j0 + 3) % L, c])
+
+
+@njit(cache=True, nogil=True)
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo):
+    ip = hdr[k, 0]
+    nz = hdr[k, 1]
+    col = hdr[k, 2]
+    newest = bstate[0]
+    L = bstate[1]
+    oldest = bstate[2]
+    mode = bstate[3]
+    h = tinfo[1]
+    if mode == 2:
+        xt = math.floor((tn - tinfo[0]) / h + 0.5)
+    else:
+        xt = (t - tinfo[0]) / h
+    for i in range(n_t):
+        acc = a[o_t + i]
+        for q in range(indptr[ip + i], indptr[ip + i + 1]):
+            if mode == 2:
+                x = xt - math.floor(d[nz + q] + 0.5)
+            else:
+                x = xt - d[nz + q]
+            acc += w[nz + q] * hist_value(buf, col + idx[nz + q], x, newest, oldest, L, mode)
+        a[o_t + i] = acc
+
+
+@njit(cache=True, nogil=True)
+def push_history(y, a, step, hs, sizes, off, buf, bstate):
+    L = bstate[1]
+    r = step % L
+    for j in range(hs.shape[0]):
+        g = hs[j, 1]
+        o = off[hs[j, 2]]
+        c = hs[j, 3]
+        n = sizes[g]
+        if hs[j, 0] == 0:
+            for i in range(n):
+                buf[r, c + i] = y[o + i]
+        else:
+            for i in range(n):
+                buf[r, c + i] = a[o + i]
+    bstate[0] = step
+
+
+@njit(cache=True, nogil=True)
+def ext_apply(t, a, ext, ext_pos, tinfo):
+    nt = ext.shape[0]
+    x = (t - tinfo[2]) / tinfo[3]
+    if x <= 0.0:
+        for c in range(ext_pos.size):
+            a[ext_pos[c]] = ext[0, c]
+        return
+    j = int(math.floor(x))
+    if j >= nt - 1:
+        for c in range(ext_pos.size):
+            a[ext_pos[c]] = ext[nt - 1, c]
+        return
+    f = x - j
+    for c in range(ext_pos.size):
+        a[ext_pos[c]] = (1.0 - f) * ext[j, c] + f * ext[j + 1, c]
+
+
+@njit(cache=True, nogil=True)
+def first_nonfinite(y):
+    for q in range(y.size):
+        v = y[q]
+        if not (np.isfinite(v.real) and np.isfinite(v.imag)):
+            return q
+    return -1

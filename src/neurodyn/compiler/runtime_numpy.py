@@ -1,0 +1,84 @@
+"""NumPy (reference) versions of :mod:`neurodyn.compiler.runtime_numba`'s helpers, vectorised, no compilation."""
+from __future__ import annotations
+
+import numpy as np
+
+nd_heaviside = lambda x: np.heaviside(np.real(x), 0.5)  # noqa: E731
+nd_max = np.maximum
+nd_min = np.minimum
+nd_real = np.real
+nd_imag = np.imag
+
+
+def _rows(indptr, ip, n_t):
+    counts = np.diff(indptr[ip:ip + n_t + 1])
+    return np.repeat(np.arange(n_t), counts), indptr[ip], indptr[ip + n_t]
+
+
+def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
+    ip, nz = hdr[k, 0], hdr[k, 1]
+    rows, q0, q1 = _rows(indptr, ip, n_t)
+    cols = idx[nz + q0:nz + q1]
+    np.add.at(a, o_t + rows, w[nz + q0:nz + q1] * src[o_s + cols])
+
+
+def hist_values(buf, cols, x, newest, oldest, L, mode):
+    x = np.asarray(x, dtype=float)
+    if mode == 2:
+        j = np.clip(np.floor(x + 0.5).astype(np.int64), oldest, newest)
+        return buf[j % L, cols]
+    xc = np.clip(x, oldest, newest)
+    j = np.floor(xc).astype(np.int64)
+    if mode == 1 or newest - oldest < 3:
+        j = np.minimum(j, newest - 1) if newest > oldest else j
+        f = xc - j
+        return (1 - f) * buf[j % L, cols] + f * buf[np.minimum(j + 1, newest) % L, cols]
+    j0 = np.clip(j - 1, oldest, newest - 3)
+    s = xc - j0
+    l0 = -(s - 1) * (s - 2) * (s - 3) / 6
+    l1 = s * (s - 2) * (s - 3) / 2
+    l2 = -s * (s - 1) * (s - 3) / 2
+    l3 = s * (s - 1) * (s - 2) / 6
+    return (l0 * buf[j0 % L, cols] + l1 * buf[(j0 + 1) % L, cols] + l2 * buf[(j0 + 2) % L, cols]
+            + l3 * buf[(j0 + 3) % L, cols])
+
+
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo):
+    ip, nz, col = hdr[k, 0], hdr[k, 1], hdr[k, 2]
+    newest, L, oldest, mode = bstate
+    h = tinfo[1]
+    rows, q0, q1 = _rows(indptr, ip, n_t)
+    dd = d[nz + q0:nz + q1]
+    if mode == 2:
+        x = np.floor((tn - tinfo[0]) / h + 0.5) - np.floor(dd + 0.5)
+    else:
+        x = (t - tinfo[0]) / h - dd
+    vals = hist_values(buf, col + idx[nz + q0:nz + q1], x, newest, oldest, L, mode)
+    np.add.at(a, o_t + rows, w[nz + q0:nz + q1] * vals)
+
+
+def push_history(y, a, step, hs, sizes, off, buf, bstate):
+    r = step % bstate[1]
+    for kind, g, slot, c in hs:
+        src = y if kind == 0 else a
+        n = sizes[g]
+        buf[r, c:c + n] = src[off[slot]:off[slot] + n]
+    bstate[0] = step
+
+
+def ext_apply(t, a, ext, ext_pos, tinfo):
+    nt = ext.shape[0]
+    x = (t - tinfo[2]) / tinfo[3]
+    if x <= 0:
+        a[ext_pos] = ext[0]
+    elif x >= nt - 1:
+        a[ext_pos] = ext[nt - 1]
+    else:
+        j = int(np.floor(x))
+        f = x - j
+        a[ext_pos] = (1 - f) * ext[j] + f * ext[j + 1]
+
+
+def first_nonfinite(y):
+    bad = np.flatnonzero(~np.isfinite(y))
+    return int(bad[0]) if bad.size else -1

@@ -1,0 +1,531 @@
+"""The intermediate representation: a compiled-once, hashable description of a circuit.
+
+A circuit is flattened into *groups* of structurally identical nodes (same operators, same equations; values
+may differ per node) and *projections* between group variables (sparse weights and per-connection delays, as
+data). Code generation works on the structure only; sizes and values are data, so a 90- and a 998-region
+network of the same node share one compiled kernel.
+
+Examples
+--------
+>>> from neurodyn.lang.templates import OperatorTemplate, NodeTemplate, CircuitTemplate
+>>> op = OperatorTemplate("li", ["x' = -x/tau + u"], {"x": "output(1.0)", "tau": 2.0, "u": "input(0.0)"})
+>>> ir = build_ir(CircuitTemplate("c", nodes={"a": NodeTemplate("n", [op]), "b": NodeTemplate("n", [op])}))
+>>> ir
+<CircuitIR: 1 groups (2 nodes), 2 states, 0 projections>
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import sympy as sp
+
+from neurodyn.errors import EquationError, TemplateError, VariablePathError, close_matches
+from neurodyn.lang.equations import TIME, parse_equation
+from neurodyn.lang.templates import CircuitTemplate, EdgeSpec, NodeTemplate, OperatorTemplate
+
+__all__ = ["VarIR", "GroupIR", "ProjectionIR", "CircuitIR", "build_ir"]
+
+SEP = "__"  # operator/variable separator in generated symbol names
+
+
+@dataclass(frozen=True)
+class VarIR:
+    """One variable of a group.
+
+    kind: 'state' (expr = time derivative), 'algebraic' (expr = value), 'input' (sum of ``links`` of the
+    same node, incoming projections and external drive; ``default`` value when nothing drives it), or
+    'constant' (a parameter). ``path`` is 'op/var'; ``sym`` the generated-code name.
+    """
+
+    path: str
+    sym: str
+    kind: str
+    dtype: str
+    expr: sp.Expr | None = None
+    links: tuple = ()
+    uses_default: bool = False
+    driven: bool = False   # has an external time series
+
+    def key(self) -> tuple:
+        return (self.sym, self.kind, self.dtype, sp.srepr(self.expr) if self.expr is not None else None,
+                self.links, self.uses_default, self.driven)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupIR:
+    """Structurally identical nodes computed as one vectorised block."""
+
+    name: str
+    nodes: tuple
+    variables: tuple
+    values: Mapping  # sym -> np.ndarray of length len(nodes): initial value, parameter or input default
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    def var(self, sym: str) -> VarIR:
+        for v in self.variables:
+            if v.sym == sym:
+                return v
+        raise KeyError(sym)
+
+    def by_path(self, path: str) -> VarIR:
+        for v in self.variables:
+            if v.path == path:
+                return v
+        raise VariablePathError(f"group {self.name!r} has no variable {path!r}; "
+                                f"{close_matches(path, [v.path for v in self.variables])}")
+
+    def structure_key(self) -> tuple:
+        return (self.name, tuple(v.key() for v in self.variables))
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionIR:
+    """Weighted (optionally delayed) sum from ``source`` (group, sym) into ``target`` (group, sym).
+
+    ``rows``/``cols`` index target and source nodes within their groups; ``delays`` are in model time units
+    (None for instantaneous projections).
+    """
+
+    source: tuple
+    target: tuple
+    rows: np.ndarray
+    cols: np.ndarray
+    weights: np.ndarray
+    delays: np.ndarray | None = None
+
+    @property
+    def delayed(self) -> bool:
+        return self.delays is not None
+
+    def structure_key(self) -> tuple:
+        return (self.source, self.target, self.delayed)
+
+    def csr(self, n_target: int):
+        """(indptr, indices, weights, delays) sorted by target row."""
+        order = np.lexsort((self.cols, self.rows))
+        rows = self.rows[order]
+        indptr = np.zeros(n_target + 1, dtype=np.int64)
+        np.add.at(indptr, rows + 1, 1)
+        indptr = np.cumsum(indptr)
+        d = self.delays[order] if self.delays is not None else np.zeros(len(rows))
+        return indptr, self.cols[order].astype(np.int64), self.weights[order].astype(np.float64), d
+
+
+@dataclass(frozen=True, eq=False)
+class CircuitIR:
+    """Groups, projections and the evaluation order of derived quantities."""
+
+    groups: tuple
+    projections: tuple
+    order: tuple          # ((group index, sym), ...) algebraic/input computations in dependency order
+    complex_system: bool
+    name: str = "circuit"
+    template_hash: str = ""
+    node_index: Mapping = field(default_factory=dict)  # node name -> (group index, index in group)
+
+    def structure_hash(self) -> str:
+        """Hash of what the generated code depends on (not sizes, values or connectivity)."""
+        h = hashlib.sha256()
+        h.update(repr(self.complex_system).encode())
+        for g in self.groups:
+            h.update(repr(g.structure_key()).encode())
+        for p in self.projections:
+            h.update(repr(p.structure_key()).encode())
+        h.update(repr(self.order).encode())
+        return h.hexdigest()[:20]
+
+    @property
+    def n_states(self) -> int:
+        return sum(g.n for g in self.groups for v in g.variables if v.kind == "state")
+
+    @property
+    def has_delays(self) -> bool:
+        return any(p.delayed for p in self.projections)
+
+    def find(self, path: str) -> list[tuple[int, int, VarIR, str]]:
+        """Resolve ``node/op/var`` (or ``all/op/var``) into [(group, index, var, node name)]."""
+        parts = str(path).split("/")
+        if len(parts) < 3:
+            raise VariablePathError(f"variable path {path!r} must be 'node/operator/variable'")
+        node, opvar = "/".join(parts[:-2]), "/".join(parts[-2:])
+        hits = []
+        if node == "all":
+            for gi, g in enumerate(self.groups):
+                for v in g.variables:
+                    if v.path == opvar:
+                        hits += [(gi, i, v, nn) for i, nn in enumerate(g.nodes)]
+            if not hits:
+                raise VariablePathError(f"no node has variable {opvar!r} (from {path!r}); "
+                                        f"{close_matches(opvar, {v.path for g in self.groups for v in g.variables})}")
+            return hits
+        if node not in self.node_index:
+            raise VariablePathError(f"unknown node {node!r} in {path!r}; {close_matches(node, self.node_index)}")
+        gi, i = self.node_index[node]
+        g = self.groups[gi]
+        for v in g.variables:
+            if v.path == opvar:
+                return [(gi, i, v, node)]
+        raise VariablePathError(f"unknown variable {opvar!r} in {path!r}; "
+                                f"{close_matches(f'{node}/{opvar}', [f'{node}/{v.path}' for v in g.variables])}")
+
+    def __repr__(self) -> str:
+        nn = sum(g.n for g in self.groups)
+        return (f"<CircuitIR: {len(self.groups)} groups ({nn} nodes), {self.n_states} states, "
+                f"{len(self.projections)} projections>")
+
+
+# ------------------------------------------------------------------------------------------------ building
+@dataclass
+class _OpParsed:
+    states: dict
+    algebraic: dict
+    inputs: dict
+    constants: dict
+    outputs: list
+    decls: dict
+
+
+_PARSE_CACHE: dict = {}
+
+
+def _parse_operator(op: OperatorTemplate) -> _OpParsed:
+    key = op.structure_key()
+    if key in _PARSE_CACHE:
+        return _PARSE_CACHE[key]
+    known = set(op.variables)
+    where = op.path or f"operator {op.name!r}"
+    states, algebraic = {}, {}
+    for text in op.equations:
+        eq = parse_equation(text, known, where=f"{where}: operator {op.name!r}")
+        decl = op.variables[eq.lhs]
+        if decl.kind == "input":
+            raise EquationError(f"{where}: operator {op.name!r}: equation {text!r} defines {eq.lhs!r}, which is "
+                                f"declared as an input; declare it 'output' or 'variable'")
+        if decl.kind == "constant":
+            raise EquationError(f"{where}: operator {op.name!r}: equation {text!r} defines {eq.lhs!r}, which is "
+                                f"declared as a constant ({decl.value!r}); declare it 'variable({decl.value})'")
+        target = states if eq.kind == "ode" else algebraic
+        if eq.lhs in states or eq.lhs in algebraic:
+            raise EquationError(f"{where}: operator {op.name!r}: {eq.lhs!r} is defined by more than one equation")
+        target[eq.lhs] = eq.rhs
+    inputs, constants, outputs = {}, {}, []
+    for name, d in op.variables.items():
+        if d.kind == "output":
+            outputs.append(name)
+        if name in states or name in algebraic:
+            continue
+        if d.kind == "input":
+            inputs[name] = d
+        elif d.kind == "constant":
+            constants[name] = d
+        else:  # declared variable/output without an equation: a constant with that initial value
+            constants[name] = d
+    parsed = _OpParsed(states, algebraic, inputs, constants, outputs, dict(op.variables))
+    _PARSE_CACHE[key] = parsed
+    return parsed
+
+
+def _sym(op: str, var: str) -> str:
+    return f"{op}{SEP}{var}"
+
+
+class _NodeSpec:
+    """The variables of one node template, in code-symbol form."""
+
+    def __init__(self, node: NodeTemplate):
+        self.template = node
+        self.vars: dict[str, dict] = {}   # sym -> dict(kind, dtype, expr, links, path, value)
+        ops = {op.name: _parse_operator(op) for op in node.operators}
+        outputs = {}  # var name -> [op syms providing it]
+        for op in node.operators:
+            p = ops[op.name]
+            for o in p.outputs:
+                outputs.setdefault(o, []).append(_sym(op.name, o))
+        for op in node.operators:
+            p = ops[op.name]
+            sub = {sp.Symbol(n): sp.Symbol(_sym(op.name, n)) for n in p.decls}
+            for n, e in p.states.items():
+                d = p.decls[n]
+                self.vars[_sym(op.name, n)] = dict(kind="state", dtype=d.dtype, expr=e.xreplace(sub), links=(),
+                                                   path=f"{op.name}/{n}", value=d.value)
+            for n, e in p.algebraic.items():
+                d = p.decls[n]
+                self.vars[_sym(op.name, n)] = dict(kind="algebraic", dtype=d.dtype, expr=e.xreplace(sub),
+                                                   links=(), path=f"{op.name}/{n}", value=d.value)
+            for n, d in p.constants.items():
+                self.vars[_sym(op.name, n)] = dict(kind="constant", dtype=d.dtype, expr=None, links=(),
+                                                   path=f"{op.name}/{n}", value=d.value)
+            for n, d in p.inputs.items():
+                links = tuple(s for s in outputs.get(n, []) if not s.startswith(op.name + SEP))
+                self.vars[_sym(op.name, n)] = dict(kind="input", dtype=d.dtype, expr=None, links=links,
+                                                   path=f"{op.name}/{n}", value=d.value)
+
+    def key(self) -> tuple:
+        return (self.template.name, self.template.structure_key())
+
+
+def _as_complex_aware(values: list) -> np.ndarray:
+    if any(isinstance(v, complex) for v in values):
+        return np.asarray(values, dtype=np.complex128)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _gamma_chain_node(order: int, rate: float) -> NodeTemplate:
+    eqs = [f"x1' = a*(u - x1)"] + [f"x{k}' = a*(x{k - 1} - x{k})" for k in range(2, order + 1)]
+    variables = {f"x{k}": "variable(0.0)" for k in range(1, order + 1)}
+    variables[f"x{order}"] = "output(0.0)"
+    variables.update(a=float(rate), u="input(0.0)")
+    op = OperatorTemplate("gamma_delay", eqs, variables, path="(gamma-distributed edge delay)")
+    return NodeTemplate(f"gamma_delay_{order}", [op])
+
+
+def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = None,
+             step_size: float | None = None) -> CircuitIR:
+    """Flatten ``circuit`` into groups and projections.
+
+    Parameters
+    ----------
+    circuit : CircuitTemplate
+    driven : collection of str, optional
+        Variable paths that receive an external time series (inputs, or constants turned into inputs).
+    step_size : float, optional
+        Delays shorter than half a step are treated as instantaneous (as PyRates does); others must be at
+        least one step (checked by the simulator).
+    """
+    nodes = dict(circuit.flat_nodes())
+    edges = list(circuit.flat_edges())
+    if not nodes:
+        raise TemplateError(f"circuit {circuit.name!r} has no nodes")
+    # ---- expand edge templates and gamma-distributed delays into hidden nodes ----------------------------
+    plain_edges: list[tuple] = []  # (src node, src opvar, tgt node, tgt opvar, weight, delay)
+    node_values: dict[str, dict] = {}
+
+    def split(path: str, what: str, e: EdgeSpec) -> tuple[str, str]:
+        parts = path.split("/")
+        if len(parts) < 3:
+            raise VariablePathError(f"edge {e.source} -> {e.target}: {what} {path!r} must be "
+                                    f"'node/operator/variable'")
+        n, ov = "/".join(parts[:-2]), "/".join(parts[-2:])
+        if n not in nodes:
+            raise VariablePathError(f"edge {e.source} -> {e.target}: unknown node {n!r}; "
+                                    f"{close_matches(n, nodes)}")
+        op, var = parts[-2:]
+        o = nodes[n].operator(op)
+        if var not in o.variables:
+            raise VariablePathError(f"edge {e.source} -> {e.target}: node {n!r} operator {op!r} has no variable "
+                                    f"{var!r}; {close_matches(var, o.variables)}")
+        return n, ov
+
+    for k, e in enumerate(edges):
+        sn, sv = split(e.source, "source", e)
+        if e.template is not None:
+            ename = f"{e.template.name}@{k}"
+            et = e.template
+            nodes[ename] = NodeTemplate(et.name, list(et.operators), path=et.path)
+            mapped = {}
+            for key, val in e.extra.items():
+                parts = str(key).split("/")
+                if parts[0] == et.name and len(parts) == 3:
+                    if isinstance(val, str):
+                        mapped[f"{parts[1]}/{parts[2]}"] = val
+                    else:
+                        node_values.setdefault(ename, {})[f"{parts[1]}/{parts[2]}"] = val
+                else:
+                    raise TemplateError(f"edge {e.source} -> {e.target}: unknown edge attribute {key!r}")
+            ins = [f"{o.name}/{v}" for o in et.operators for v, d in o.variables.items() if d.kind == "input"]
+            outs = [f"{o.name}/{v}" for o in et.operators for v, d in o.variables.items() if d.kind == "output"]
+            if len(outs) != 1:
+                raise TemplateError(f"edge template {et.name!r} must declare exactly one output (has {outs})")
+            src_in = [i for i, v in mapped.items() if v == "source"] or [i for i in ins if i not in mapped][:1]
+            if not src_in:
+                raise TemplateError(f"edge template {et.name!r}: cannot tell which input receives the source")
+            for i in src_in:
+                plain_edges.append((sn, sv, ename, i, 1.0, e.delay, e.spread))
+            for i, v in mapped.items():
+                if v != "source":
+                    n2, v2 = split(v, "edge input", e)
+                    plain_edges.append((n2, v2, ename, i, 1.0, None, None))
+            tn, tv = split(e.target, "target", e)
+            plain_edges.append((ename, outs[0], tn, tv, e.weight, None, None))
+        else:
+            tn, tv = split(e.target, "target", e)
+            plain_edges.append((sn, sv, tn, tv, e.weight, e.delay, e.spread))
+    final_edges = []
+    for k, (sn, sv, tn, tv, w, d, s) in enumerate(plain_edges):
+        if d is not None and s is not None and s > 0 and d > 0:
+            order = max(1, int(round((d / s) ** 2)))
+            cname = f"gamma_delay@{k}"
+            nodes[cname] = _gamma_chain_node(order, order / d)
+            final_edges.append((sn, sv, cname, "gamma_delay/u", 1.0, None))
+            final_edges.append((cname, f"gamma_delay/x{order}", tn, tv, w, None))
+        else:
+            if d is not None and step_size is not None and d < 0.5 * step_size:
+                d = None
+            if d == 0:
+                d = None
+            final_edges.append((sn, sv, tn, tv, w, d))
+    for n, vals in node_values.items():
+        nodes[n] = nodes[n].with_values(vals)
+
+    # ---- group nodes by structure ------------------------------------------------------------------------
+    specs = {n: _NodeSpec(t) for n, t in nodes.items()}
+    group_of: dict[tuple, list[str]] = {}
+    for n, s in specs.items():
+        group_of.setdefault(s.key(), []).append(n)
+    driven = set(driven or ())
+    driven_syms: dict[str, set] = {}  # node -> syms driven
+    for path in driven:
+        parts = str(path).split("/")
+        if len(parts) < 3:
+            raise VariablePathError(f"input path {path!r} must be 'node/operator/variable'")
+        n, op, var = "/".join(parts[:-2]), parts[-2], parts[-1]
+        targets = [m for m in nodes if n == "all" or m == n]
+        if not targets:
+            raise VariablePathError(f"input {path!r}: unknown node {n!r}; {close_matches(n, nodes)}")
+        hit = False
+        for m in targets:
+            if _sym(op, var) in specs[m].vars:
+                driven_syms.setdefault(m, set()).add(_sym(op, var))
+                hit = True
+        if not hit:
+            allp = [f"{n}/{v['path']}" for m in targets for v in specs[m].vars.values()]
+            raise VariablePathError(f"input {path!r}: no such variable; {close_matches(path, allp)}")
+        for m in targets:
+            sym = _sym(op, var)
+            if sym in specs[m].vars and specs[m].vars[sym]["kind"] in ("state", "algebraic"):
+                raise VariablePathError(f"input {path!r} targets a {specs[m].vars[sym]['kind']} variable; only "
+                                        f"inputs and constants can be driven by a time series")
+    # all nodes of a group must agree on which syms are driven (structure) -> split groups if needed
+    groups_nodes: list[list[str]] = []
+    for key, members in group_of.items():
+        sub: dict[tuple, list[str]] = {}
+        for m in members:
+            sub.setdefault(tuple(sorted(driven_syms.get(m, ()))), []).append(m)
+        groups_nodes += list(sub.values())
+    # incoming projections per (node, sym) decide whether input defaults are used
+    edge_targets = {(tn, _sym(*tv.split("/"))) for (_, _, tn, tv, _, _) in final_edges}
+
+    groups = []
+    node_index = {}
+    for gi, members in enumerate(groups_nodes):
+        spec = specs[members[0]]
+        dsyms = driven_syms.get(members[0], set())
+        variables, values = [], {}
+        for sym, v in spec.vars.items():
+            kind = v["kind"]
+            is_driven = sym in dsyms
+            if kind == "constant" and is_driven:
+                kind = "input"  # a driven constant becomes a time-varying input (the series replaces it)
+            uses_default = (kind == "input" and not v["links"] and not is_driven
+                            and not any((m, sym) in edge_targets for m in members))
+            variables.append(VarIR(v["path"], sym, kind, v["dtype"], v["expr"], v["links"],
+                                   uses_default, is_driven))
+            vals = [specs[m].vars[sym]["value"] for m in members]
+            if kind == "input" and not uses_default:
+                vals = [0.0 * x for x in vals]
+            values[sym] = _as_complex_aware(vals)
+        name = spec.template.name
+        groups.append(GroupIR(name, tuple(members), tuple(variables), values))
+        for i, m in enumerate(members):
+            node_index[m] = (gi, i)
+
+    # ---- projections -------------------------------------------------------------------------------------
+    proj: dict[tuple, dict] = {}
+    for sn, sv, tn, tv, w, d in final_edges:
+        sg, si = node_index[sn]
+        tg, ti = node_index[tn]
+        ssym, tsym = _sym(*sv.split("/")), _sym(*tv.split("/"))
+        tvar = groups[tg].var(tsym)
+        if tvar.kind != "input":
+            raise VariablePathError(f"edge {sn}/{sv} -> {tn}/{tv}: the target must be an input variable, but "
+                                    f"{tv!r} is a {tvar.kind}; declare it 'input' in its operator")
+        key = (sg, ssym, tg, tsym, d is not None)
+        p = proj.setdefault(key, dict(rows=[], cols=[], w=[], d=[]))
+        p["rows"].append(ti)
+        p["cols"].append(si)
+        p["w"].append(w)
+        p["d"].append(0.0 if d is None else d)
+    projections = []
+    for (sg, ssym, tg, tsym, delayed), p in proj.items():
+        projections.append(ProjectionIR((sg, ssym), (tg, tsym), np.asarray(p["rows"], dtype=np.int64),
+                                        np.asarray(p["cols"], dtype=np.int64), np.asarray(p["w"], dtype=float),
+                                        np.asarray(p["d"], dtype=float) if delayed else None))
+    return assemble_ir(groups, projections, name=circuit.name, template_hash=circuit.template_hash(),
+                       node_index=node_index)
+
+
+def _propagate_dtypes(groups: list[GroupIR], projections: list[ProjectionIR]) -> list[GroupIR]:
+    cplx = {(gi, v.sym) for gi, g in enumerate(groups) for v in g.variables
+            if v.dtype == "complex" or (v.sym in g.values and np.iscomplexobj(g.values[v.sym])
+                                        and np.any(np.imag(g.values[v.sym]) != 0))}
+    changed = True
+    while changed:
+        changed = False
+        for gi, g in enumerate(groups):
+            for v in g.variables:
+                if (gi, v.sym) in cplx:
+                    continue
+                is_c = False
+                if v.expr is not None:
+                    syms = {str(s) for s in v.expr.free_symbols}
+                    is_c = bool(v.expr.has(sp.I)) or any((gi, s) in cplx for s in syms)
+                if v.kind == "input":
+                    is_c = any((gi, s) in cplx for s in v.links) or any(
+                        (p.source[0], p.source[1]) in cplx for p in projections if p.target == (gi, v.sym))
+                if is_c:
+                    cplx.add((gi, v.sym))
+                    changed = True
+    out = []
+    for gi, g in enumerate(groups):
+        vs = tuple(VarIR(v.path, v.sym, v.kind, "complex" if (gi, v.sym) in cplx else "float", v.expr, v.links,
+                         v.uses_default, v.driven) for v in g.variables)
+        out.append(GroupIR(g.name, g.nodes, vs, g.values))
+    return out
+
+
+def _order(groups: list[GroupIR], projections: list[ProjectionIR]) -> tuple:
+    comps = [(gi, v.sym) for gi, g in enumerate(groups) for v in g.variables if v.kind in ("algebraic", "input")]
+    deps: dict[tuple, set] = {c: set() for c in comps}
+    for gi, g in enumerate(groups):
+        kinds = {v.sym: v.kind for v in g.variables}
+        for v in g.variables:
+            if v.kind == "algebraic":
+                deps[(gi, v.sym)] |= {(gi, str(s)) for s in v.expr.free_symbols
+                                      if kinds.get(str(s)) in ("algebraic", "input")}
+            elif v.kind == "input":
+                deps[(gi, v.sym)] |= {(gi, s) for s in v.links if kinds.get(s) in ("algebraic", "input")}
+    for p in projections:
+        sg, ss = p.source
+        if not p.delayed and groups[sg].var(ss).kind in ("algebraic", "input"):
+            deps[p.target].add(p.source)
+    order, done = [], set()
+    pending = list(comps)
+    while pending:
+        progressed = False
+        for c in list(pending):
+            if deps[c] <= done:
+                order.append(c)
+                done.add(c)
+                pending.remove(c)
+                progressed = True
+        if not progressed:
+            loop = ", ".join(f"{groups[g].nodes[0]}/{groups[g].var(s).path}" for g, s in pending)
+            raise EquationError(f"algebraic loop between derived variables: {loop}. Break it with a state "
+                                f"variable (e.g. a synaptic filter) or an edge delay.")
+    return tuple(order)
+
+
+def assemble_ir(groups, projections, name="circuit", template_hash="", node_index=None) -> CircuitIR:
+    """Finish an IR from groups and projections: dtype propagation and evaluation order."""
+    groups = _propagate_dtypes(list(groups), list(projections))
+    order = _order(groups, list(projections))
+    cplx = any(v.dtype == "complex" for g in groups for v in g.variables)
+    if node_index is None:
+        node_index = {n: (gi, i) for gi, g in enumerate(groups) for i, n in enumerate(g.nodes)}
+    return CircuitIR(tuple(groups), tuple(projections), order, cplx, name, template_hash, dict(node_index))

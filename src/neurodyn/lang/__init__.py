@@ -1,0 +1,1 @@
+"""The model language: equations, operator / node / edge / circuit templates, YAML I/O."""

@@ -1,0 +1,475 @@
+"""Operator, node, edge and circuit templates: the model language's building blocks.
+
+Templates are immutable: every update returns a new template, so one template can be run any number of times
+with identical results. They are written in YAML (PyRates's format, read unchanged) or in Python:
+
+>>> op = OperatorTemplate("qif_op", equations=["r' = (Delta/(pi*tau) + 2*r*v)/tau",
+...                       "v' = (v^2 + eta + I_ext + tau*r_in - (pi*tau*r)^2)/tau"],
+...                       variables={"r": "output(0.01)", "v": "variable(-2.0)", "Delta": 1.0, "tau": 1.0,
+...                                  "eta": -5.0, "I_ext": "input(0.0)", "r_in": "input(0.0)"})
+>>> node = NodeTemplate("qif_pop", operators=[op])
+>>> circ = CircuitTemplate("qif", nodes={"p": node}, edges=[("p/qif_op/r", "p/qif_op/r_in", None, {"weight": 15.0})])
+>>> circ
+<CircuitTemplate 'qif': 1 nodes, 1 edges>
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace as dc_replace
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from neurodyn.errors import TemplateError, VariablePathError, close_matches
+from neurodyn.lang.equations import replace_term
+from neurodyn.lang.variables import Declaration, parse_declaration
+from neurodyn.lang.yaml_io import BASE_KINDS, TemplateSource, resolve
+
+__all__ = ["OperatorTemplate", "NodeTemplate", "EdgeTemplate", "EdgeSpec", "CircuitTemplate",
+           "template_from_yaml"]
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _freeze(d: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(d or {}))
+
+
+# ----------------------------------------------------------------------------------------------------- operator
+@dataclass(frozen=True, eq=False)
+class OperatorTemplate:
+    """Equations and their variable declarations.
+
+    Parameters
+    ----------
+    name : str
+        Operator name; variables are addressed as ``node/<name>/variable``.
+    equations : list of str or str
+    variables : dict
+        Name -> declaration (see :mod:`neurodyn.lang.variables`).
+    path : str, optional
+        Where it was defined (file:line), for error messages.
+    """
+
+    name: str
+    equations: tuple
+    variables: Mapping
+    path: str = ""
+
+    def __init__(self, name: str, equations, variables: Mapping, path: str = "", description: str = ""):
+        if isinstance(equations, str):
+            equations = [equations]
+        object.__setattr__(self, "name", str(name))
+        object.__setattr__(self, "equations", tuple(str(e) for e in equations))
+        decls = {}
+        for vname, raw in dict(variables).items():
+            decls[str(vname)] = raw if isinstance(raw, Declaration) else parse_declaration(
+                str(vname), raw, path or f"operator {name!r}")
+        object.__setattr__(self, "variables", MappingProxyType(decls))
+        object.__setattr__(self, "path", path)
+
+    @property
+    def declarations(self) -> Mapping[str, Declaration]:
+        return self.variables
+
+    def update(self, equations=None, variables: Mapping | None = None, name: str | None = None,
+               path: str | None = None) -> "OperatorTemplate":
+        """Return a new operator with equations replaced/extended and variables updated (PyRates rules).
+
+        ``equations`` may be a list (replaces all), or a dict with ``replace: {old: new}``, ``add: [...]``,
+        ``remove: [...]``, ``append: str``, ``prepend: str``.
+        """
+        where = path or self.path or f"operator {self.name!r}"
+        eqs = list(self.equations)
+        if equations is not None:
+            if isinstance(equations, str):
+                eqs = [equations]
+            elif isinstance(equations, (list, tuple)):
+                eqs = [str(e) for e in equations]
+            elif isinstance(equations, Mapping):
+                unknown = set(equations) - {"replace", "add", "remove", "append", "prepend"}
+                if unknown:
+                    raise TemplateError(f"{where}: unknown key(s) {sorted(unknown)} under 'equations'; valid: "
+                                        f"replace, add, remove, append, prepend")
+                for old, new in dict(equations.get("replace") or {}).items():
+                    eqs = [replace_term(e, str(old), str(new)) for e in eqs]
+                rem = equations.get("remove") or []
+                for old in ([rem] if isinstance(rem, str) else rem):
+                    eqs = [replace_term(e, str(old), "") for e in eqs]
+                if equations.get("append"):
+                    eqs = [f"{e} {equations['append']}" for e in eqs]
+                if equations.get("prepend"):
+                    eqs = [f"{equations['prepend']} {e}" for e in eqs]
+                add = equations.get("add") or []
+                eqs += [add] if isinstance(add, str) else [str(a) for a in add]
+            else:
+                raise TemplateError(f"{where}: 'equations' must be a string, a list or a mapping")
+        decls = dict(self.variables)
+        for vname, raw in dict(variables or {}).items():
+            decls[str(vname)] = parse_declaration(str(vname), raw, where)
+        # drop declarations no equation uses any more (as PyRates does after 'replace')
+        used = set()
+        for e in eqs:
+            used.update(_IDENT.findall(e))
+        decls = {k: v for k, v in decls.items() if k in used}
+        return OperatorTemplate(name or self.name, eqs, decls, path=path if path is not None else self.path)
+
+    def with_values(self, values: Mapping[str, Any]) -> "OperatorTemplate":
+        """Return a copy with new default values (keeping each variable's kind)."""
+        decls = dict(self.variables)
+        for k, v in values.items():
+            if k not in decls:
+                raise VariablePathError(f"operator {self.name!r} has no variable {k!r}; "
+                                        f"{close_matches(k, decls)}")
+            old = decls[k]
+            val = complex(v) if (old.dtype == "complex" or isinstance(v, complex)) else float(v)
+            decls[k] = Declaration(k, old.kind, val, "complex" if isinstance(val, complex) else old.dtype)
+        return OperatorTemplate(self.name, self.equations, decls, path=self.path)
+
+    def structure_key(self) -> tuple:
+        """What makes two operators compile to the same code (values excluded)."""
+        return (self.name, self.equations,
+                tuple(sorted((k, d.kind, d.dtype) for k, d in self.variables.items())))
+
+    def __repr__(self) -> str:
+        return f"<OperatorTemplate {self.name!r}: {len(self.equations)} equations, {len(self.variables)} variables>"
+
+
+# --------------------------------------------------------------------------------------------------------- node
+@dataclass(frozen=True, eq=False)
+class NodeTemplate:
+    """A population: operators whose inputs and outputs connect by variable name.
+
+    An operator's input variable ``x`` receives the sum of the outputs named ``x`` of the node's other
+    operators (e.g. a sigmoid operator's input ``v`` sums the ``v`` of two synaptic operators).
+    """
+
+    name: str
+    operators: tuple
+    path: str = ""
+
+    def __init__(self, name: str, operators, path: str = "", description: str = ""):
+        ops = []
+        if isinstance(operators, Mapping):
+            operators = [(k, v) for k, v in operators.items()]
+        for op in operators:
+            if isinstance(op, tuple):
+                op, values = op
+                op = op.with_values(values or {}) if values else op
+            if not isinstance(op, OperatorTemplate):
+                raise TemplateError(f"node {name!r}: operators must be OperatorTemplates, got {type(op).__name__}")
+            ops.append(op)
+        names = [o.name for o in ops]
+        if len(set(names)) != len(names):
+            raise TemplateError(f"node {name!r}{' (' + path + ')' if path else ''}: operator names repeat: {names}")
+        object.__setattr__(self, "name", str(name))
+        object.__setattr__(self, "operators", tuple(ops))
+        object.__setattr__(self, "path", path)
+
+    def operator(self, name: str) -> OperatorTemplate:
+        for op in self.operators:
+            if op.name == name:
+                return op
+        raise VariablePathError(f"node {self.name!r} has no operator {name!r}; "
+                                f"{close_matches(name, [o.name for o in self.operators])}")
+
+    def with_values(self, values: Mapping[str, Any]) -> "NodeTemplate":
+        """Return a copy with ``{'op/var': value}`` defaults changed."""
+        per_op: dict[str, dict] = {}
+        for path, v in values.items():
+            op, _, var = path.partition("/")
+            if not var:
+                raise VariablePathError(f"node {self.name!r}: {path!r} must be written 'operator/variable'")
+            self.operator(op)
+            per_op.setdefault(op, {})[var] = v
+        ops = [op.with_values(per_op[op.name]) if op.name in per_op else op for op in self.operators]
+        return NodeTemplate(self.name, ops, path=self.path)
+
+    def structure_key(self) -> tuple:
+        return tuple(op.structure_key() for op in self.operators)
+
+    def __repr__(self) -> str:
+        return f"<NodeTemplate {self.name!r}: operators {[o.name for o in self.operators]}>"
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeTemplate(NodeTemplate):
+    """Operators applied to a signal on its way along an edge (e.g. short-term plasticity, a coupling function)."""
+
+    def __repr__(self) -> str:
+        return f"<EdgeTemplate {self.name!r}: operators {[o.name for o in self.operators]}>"
+
+
+@dataclass(frozen=True)
+class EdgeSpec:
+    """One edge: ``source`` and ``target`` are ``node/operator/variable`` paths.
+
+    ``weight`` scales the source; ``delay`` (model time units) delays it; ``spread`` turns the delay into a
+    gamma-distributed one (mean ``delay``, standard deviation ``spread``); ``template`` optionally transforms
+    the signal with an :class:`EdgeTemplate`; ``extra`` holds the edge template's variable mappings.
+    """
+
+    source: str
+    target: str
+    template: EdgeTemplate | None = None
+    weight: float = 1.0
+    delay: float | None = None
+    spread: float | None = None
+    extra: Mapping = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_tuple(cls, item, where: str = "") -> "EdgeSpec":
+        if isinstance(item, EdgeSpec):
+            return item
+        if not isinstance(item, (list, tuple)) or len(item) not in (2, 3, 4):
+            raise TemplateError(f"{where}: an edge is [source, target, edge_template or null, {{weight: ..., "
+                                f"delay: ...}}], got {item!r}")
+        src, tgt = str(item[0]), str(item[1])
+        tmpl = item[2] if len(item) > 2 else None
+        data = dict(item[3]) if len(item) > 3 and item[3] else {}
+        w = data.pop("weight", 1.0)
+        d = data.pop("delay", None)
+        s = data.pop("spread", None)
+        try:
+            w = float(w)
+            d = None if d is None else float(d)
+            s = None if s is None else float(s)
+        except (TypeError, ValueError):
+            raise TemplateError(f"{where}: edge {src} -> {tgt}: weight/delay/spread must be numbers") from None
+        if d is not None and d < 0:
+            raise TemplateError(f"{where}: edge {src} -> {tgt}: delay {d} is negative")
+        if s is not None and s < 0:
+            raise TemplateError(f"{where}: edge {src} -> {tgt}: spread {s} is negative")
+        return cls(src, tgt, tmpl, w, d, s, MappingProxyType(data))
+
+
+# ------------------------------------------------------------------------------------------------------ circuit
+@dataclass(frozen=True, eq=False)
+class CircuitTemplate:
+    """Nodes (and sub-circuits) connected by edges; the unit that is compiled and run.
+
+    Paths: ``node/operator/variable``; with sub-circuits ``sub/node/operator/variable``; ``all/op/var``
+    addresses the variable in every node that has it.
+    """
+
+    name: str
+    nodes: Mapping
+    edges: tuple
+    circuits: Mapping
+    path: str = ""
+
+    def __init__(self, name: str, nodes: Mapping | None = None, edges=None, circuits: Mapping | None = None,
+                 path: str = "", description: str = ""):
+        where = path or f"circuit {name!r}"
+        for k, v in dict(nodes or {}).items():
+            if not isinstance(v, NodeTemplate):
+                raise TemplateError(f"{where}: node {k!r} must be a NodeTemplate, got {type(v).__name__}")
+        for k, v in dict(circuits or {}).items():
+            if not isinstance(v, CircuitTemplate):
+                raise TemplateError(f"{where}: circuit {k!r} must be a CircuitTemplate, got {type(v).__name__}")
+        object.__setattr__(self, "name", str(name))
+        object.__setattr__(self, "nodes", _freeze(nodes))
+        object.__setattr__(self, "circuits", _freeze(circuits))
+        object.__setattr__(self, "edges", tuple(EdgeSpec.from_tuple(e, where) for e in (edges or [])))
+        object.__setattr__(self, "path", path)
+
+    # -- construction -------------------------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, name: str) -> "CircuitTemplate":
+        """Load a circuit by dotted name (``model_templates.neural_mass_models.jansenrit.JRC``), short name
+        (``JRC``) or path (``my/file.yaml/MyCircuit``)."""
+        tmpl = template_from_yaml(name)
+        if isinstance(tmpl, NodeTemplate) and not isinstance(tmpl, EdgeTemplate):
+            return cls(tmpl.name, nodes={tmpl.name: tmpl}, path=tmpl.path)
+        if not isinstance(tmpl, CircuitTemplate):
+            raise TemplateError(f"{name!r} is a {type(tmpl).__name__}, not a circuit or node template")
+        return tmpl
+
+    # -- flattening ----------------------------------------------------------------------------------------
+    def flat_nodes(self) -> dict[str, NodeTemplate]:
+        """All nodes, sub-circuits expanded, keyed by their full name (``sub/node``)."""
+        out = dict(self.nodes)
+        for cname, circ in self.circuits.items():
+            for nname, node in circ.flat_nodes().items():
+                out[f"{cname}/{nname}"] = node
+        return out
+
+    def flat_edges(self) -> list[EdgeSpec]:
+        out = []
+        for cname, circ in self.circuits.items():
+            for e in circ.flat_edges():
+                out.append(dc_replace(e, source=f"{cname}/{e.source}", target=f"{cname}/{e.target}"))
+        return out + list(self.edges)
+
+    # -- updates ------------------------------------------------------------------------------------------
+    def update_var(self, node_vars: Mapping[str, Any] | None = None,
+                   edge_vars: list | None = None) -> "CircuitTemplate":
+        """Return a new circuit with node variables (``{'p/qif_op/eta': -3.0}``, ``all/op/var`` allowed) and
+        edge attributes (``[(source, target, {'weight': 2.0})]``) changed. The template itself is unchanged."""
+        nodes = self.flat_nodes()
+        per_node: dict[str, dict] = {}
+        for path, value in dict(node_vars or {}).items():
+            for nname, opvar in self._expand_path(path, nodes):
+                per_node.setdefault(nname, {})[opvar] = value
+        new_nodes = {k: (v.with_values(per_node[k]) if k in per_node else v) for k, v in nodes.items()}
+        edges = self.flat_edges()
+        for item in edge_vars or []:
+            src, tgt, data = item
+            hits = [i for i, e in enumerate(edges) if e.source == src and e.target == tgt]
+            if not hits:
+                raise VariablePathError(f"no edge {src} -> {tgt} in circuit {self.name!r}; edges: "
+                                        f"{[(e.source, e.target) for e in edges][:10]}")
+            for i in hits:
+                unknown = set(data) - {"weight", "delay", "spread"}
+                if unknown:
+                    raise VariablePathError(f"edge {src} -> {tgt}: unknown attribute(s) {sorted(unknown)}; "
+                                            f"valid: weight, delay, spread")
+                edges[i] = dc_replace(edges[i], **{k: float(v) for k, v in data.items()})
+        return CircuitTemplate(self.name, nodes=new_nodes, edges=edges, path=self.path)
+
+    def _expand_path(self, path: str, nodes: Mapping[str, NodeTemplate]) -> list[tuple[str, str]]:
+        parts = str(path).split("/")
+        if len(parts) < 3:
+            raise VariablePathError(f"variable path {path!r} must be 'node/operator/variable'")
+        node, opvar = "/".join(parts[:-2]), "/".join(parts[-2:])
+        op, var = parts[-2], parts[-1]
+        if node == "all":
+            hits = [(n, opvar) for n, t in nodes.items()
+                    if any(o.name == op and var in o.variables for o in t.operators)]
+            if not hits:
+                raise VariablePathError(f"no node has variable {opvar!r} (from {path!r})")
+            return hits
+        if node not in nodes:
+            raise VariablePathError(f"unknown node {node!r} in {path!r}; {close_matches(node, nodes)}")
+        t = nodes[node]
+        o = t.operator(op)
+        if var not in o.variables:
+            raise VariablePathError(f"unknown variable {var!r} in {path!r}; "
+                                    f"{close_matches(f'{node}/{op}/{var}', [f'{node}/{op}/{v}' for v in o.variables])}")
+        return [(node, opvar)]
+
+    def variable_paths(self) -> list[str]:
+        """Every addressable ``node/operator/variable`` path."""
+        return [f"{n}/{o.name}/{v}" for n, t in self.flat_nodes().items() for o in t.operators for v in o.variables]
+
+    def template_hash(self) -> str:
+        """SHA-256 of the circuit's full definition (structure and values), for provenance."""
+        h = hashlib.sha256()
+        for n, t in sorted(self.flat_nodes().items()):
+            h.update(n.encode())
+            for o in t.operators:
+                h.update(repr(o.equations).encode())
+                h.update(repr(sorted((k, d.kind, repr(d.value)) for k, d in o.variables.items())).encode())
+        for e in self.flat_edges():
+            h.update(repr((e.source, e.target, e.template.name if e.template else None, e.weight, e.delay,
+                           e.spread, sorted(e.extra.items()))).encode())
+        return h.hexdigest()
+
+    # PyRates-compatible conveniences -------------------------------------------------------------------
+    def run(self, simulation_time: float, step_size: float, **kwargs):
+        """Compile and integrate; see :func:`neurodyn.simulate.integrate` for all arguments."""
+        from neurodyn.simulate import integrate
+        return integrate(self, simulation_time=simulation_time, step_size=step_size, **kwargs)
+
+    def clear(self) -> None:
+        """No-op (PyRates compatibility): neurodyn never mutates templates or leaves build files behind."""
+
+    def __repr__(self) -> str:
+        return f"<CircuitTemplate {self.name!r}: {len(self.flat_nodes())} nodes, {len(self.flat_edges())} edges>"
+
+
+# ------------------------------------------------------------------------------------------------- from YAML
+def _base_kind(defn: Mapping, src: TemplateSource, name: str, seen: tuple) -> tuple[str, Any]:
+    base = defn.get("base")
+    if base is None:
+        raise TemplateError(f"{src.where(name)}: template {name!r} has no 'base:'; use one of {BASE_KINDS} "
+                            f"or the name of a template to inherit from")
+    if base in BASE_KINDS:
+        return base, None
+    parent = _build(str(base), src, seen + (name,))
+    kind = {OperatorTemplate: "OperatorTemplate", EdgeTemplate: "EdgeTemplate", NodeTemplate: "NodeTemplate",
+            CircuitTemplate: "CircuitTemplate"}[type(parent)]
+    return kind, parent
+
+
+def _build(ref: str, context: TemplateSource | None, seen: tuple = ()):
+    src, name, defn = resolve(ref, context)
+    key = (str(src.path), name)
+    if key in _CACHE:
+        return _CACHE[key]
+    if f"{src.path}:{name}" in seen:
+        raise TemplateError(f"{src.where(name)}: template {name!r} inherits from itself (chain: {seen})")
+    seen = seen + (f"{src.path}:{name}",)
+    where = src.where(name)
+    if not isinstance(defn, Mapping):
+        raise TemplateError(f"{where}: template {name!r} must be a mapping with 'base:' and its fields")
+    kind, parent = _base_kind(defn, src, name, seen)
+    if kind == "OperatorTemplate":
+        if parent is None:
+            if "equations" not in defn:
+                raise TemplateError(f"{where}: operator {name!r} needs 'equations:'")
+            eqs = defn["equations"]
+            if isinstance(eqs, Mapping):
+                raise TemplateError(f"{where}: operator {name!r} has no parent, so 'equations:' must be a list")
+            out = OperatorTemplate(name, eqs, defn.get("variables") or {}, path=where)
+        else:
+            out = parent.update(equations=defn.get("equations"), variables=defn.get("variables"), name=name,
+                                path=where)
+    elif kind in ("NodeTemplate", "EdgeTemplate"):
+        cls = EdgeTemplate if kind == "EdgeTemplate" else NodeTemplate
+        if "operators" in defn:
+            ops = []
+            raw = defn["operators"]
+            items = raw.items() if isinstance(raw, Mapping) else [(o, None) for o in (raw or [])]
+            for oname, values in items:
+                if isinstance(oname, Mapping):  # list entry written as {name: {var: value}}
+                    (oname, values), = oname.items()
+                op = _build(str(oname), src, seen)
+                if not isinstance(op, OperatorTemplate):
+                    raise TemplateError(f"{where}: {oname!r} in 'operators' of {name!r} is not an operator")
+                ops.append((op, values if isinstance(values, Mapping) else None))
+        else:
+            ops = [(o, None) for o in (parent.operators if parent else [])]
+        out = cls(name, ops, path=where)
+        if defn.get("variables"):
+            out = out.with_values(defn["variables"])
+    else:  # CircuitTemplate
+        nodes = dict(parent.nodes) if parent else {}
+        circuits = dict(parent.circuits) if parent else {}
+        for nname, nref in dict(defn.get("nodes") or {}).items():
+            node = _build(str(nref), src, seen)
+            if not isinstance(node, NodeTemplate) or isinstance(node, EdgeTemplate):
+                raise TemplateError(f"{where}: node {nname!r} of circuit {name!r} refers to {nref!r}, "
+                                    f"which is not a node template")
+            nodes[str(nname)] = node
+        for cname, cref in dict(defn.get("circuits") or {}).items():
+            circ = _build(str(cref), src, seen)
+            if not isinstance(circ, CircuitTemplate):
+                raise TemplateError(f"{where}: sub-circuit {cname!r} refers to {cref!r}, not a circuit")
+            circuits[str(cname)] = circ
+        edges = list(parent.edges) if parent else []
+        for item in defn.get("edges") or []:
+            if isinstance(item, (list, tuple)) and len(item) > 2 and item[2] is not None \
+                    and not isinstance(item[2], EdgeTemplate):
+                et = _build(str(item[2]), src, seen)
+                if not isinstance(et, EdgeTemplate):
+                    raise TemplateError(f"{where}: edge template {item[2]!r} is not an EdgeTemplate")
+                item = [item[0], item[1], et] + list(item[3:])
+            edges.append(EdgeSpec.from_tuple(item, where))
+        out = CircuitTemplate(name, nodes=nodes, edges=edges, circuits=circuits, path=where)
+        if defn.get("variables"):
+            out = out.update_var(node_vars=defn["variables"])
+    _CACHE[key] = out
+    return out
+
+
+_CACHE: dict = {}
+
+
+def template_from_yaml(name: str):
+    """Load any template (operator, node, edge or circuit) by name or path.
+
+    Results are cached per file and name; templates are immutable, so sharing them is safe.
+    """
+    _CACHE.clear()  # files may have changed between calls; within one call sharing is kept
+    return _build(str(name), None)

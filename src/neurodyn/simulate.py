@@ -1,0 +1,367 @@
+"""Compile a circuit and integrate it: the PyRates-compatible ``integrate`` and the reusable :class:`Model`.
+
+Examples
+--------
+>>> from neurodyn import integrate
+>>> res = integrate("qif", simulation_time=10.0, step_size=1e-3, outputs={"r": "p/qif_op/r"}, solver="rk4")
+>>> round(float(res["r"].iloc[-1]), 3) > 0
+True
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import time as _time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from neurodyn._version import __version__
+from neurodyn.compiler.cache import load_kernel
+from neurodyn.compiler.data import KernelData, build_data
+from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError
+from neurodyn.ir import CircuitIR, build_ir
+from neurodyn.lang.templates import CircuitTemplate
+from neurodyn.solvers.tableaux import Tableau, resolve_solver
+
+__all__ = ["Model", "compile_model", "integrate", "resolve_circuit"]
+
+BACKENDS = ("numba", "numpy")
+
+
+def resolve_circuit(circuit) -> CircuitTemplate:
+    """Accept a CircuitTemplate, a template name/path, or a NodeTemplate."""
+    if isinstance(circuit, CircuitTemplate):
+        return circuit
+    if isinstance(circuit, str):
+        return CircuitTemplate.from_yaml(circuit)
+    from neurodyn.lang.templates import NodeTemplate
+    if isinstance(circuit, NodeTemplate):
+        return CircuitTemplate(circuit.name, nodes={circuit.name: circuit})
+    raise TemplateError(f"expected a CircuitTemplate or a template name, got {type(circuit).__name__}")
+
+
+def _backend(backend: str) -> str:
+    b = "numba" if backend in (None, "default", "numba") else backend
+    if b not in BACKENDS:
+        raise SolverError(f"unknown backend {backend!r}; valid: 'numba' (default), 'numpy'")
+    return b
+
+
+def _positive(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise InputError(f"{name} must be positive and finite, got {value!r}")
+    return v
+
+
+def _steps(total: float, step: float, what: str, of: str) -> int:
+    n = int(round(total / step))
+    if n < 1 or abs(n * step - total) > 1e-6 * max(abs(total), step):
+        raise InputError(f"{what} ({total}) must be a whole multiple of {of} ({step}); e.g. use "
+                         f"{max(n, 1) * step:g}")
+    return n
+
+
+@dataclass
+class Model:
+    """A compiled circuit: IR plus kernel. Run it as often as you like; runs never change it.
+
+    Create with :func:`compile_model`.
+    """
+
+    ir: CircuitIR
+    kernel: Any
+    backend: str
+    circuit: CircuitTemplate | None = None
+    driven: tuple = ()
+
+    def __repr__(self) -> str:
+        return f"<Model {self.ir.name!r} ({self.backend}): {self.ir!r}>"
+
+    # -------------------------------------------------------------------------------------------- outputs
+    def output_columns(self, outputs, data: KernelData) -> tuple[list, np.ndarray, np.ndarray, list]:
+        """Resolve outputs {name: path} into (column labels, storage kinds, positions, is_complex)."""
+        if outputs is None:
+            outputs = {f"{g.nodes[i]}/{v.path}": f"{g.nodes[i]}/{v.path}" for g in self.ir.groups
+                       for v in g.variables if v.kind == "state" for i in range(g.n)
+                       if "@" not in g.nodes[i]}
+        elif isinstance(outputs, (list, tuple)):
+            outputs = {p: p for p in outputs}
+        labels, kinds, pos, cplx = [], [], [], []
+        for name, path in dict(outputs).items():
+            hits = self.ir.find(path)
+            for gi, i, v, node in hits:
+                st, q = data.position(gi, v.sym, i)
+                labels.append(name if len(hits) == 1 else (name, node))
+                kinds.append({"y": 0, "a": 1, "p": 2}[st])
+                pos.append(q)
+                cplx.append(v.dtype == "complex")
+        return labels, np.array(kinds, dtype=np.int64), np.array(pos, dtype=np.int64), cplx
+
+    # ----------------------------------------------------------------------------------------------- inputs
+    def _ext(self, inputs: Mapping, n_steps: int):
+        if not inputs:
+            return None, []
+        cols, targets = [], []
+        for path, arr in inputs.items():
+            hits = self.ir.find(path)
+            a = np.asarray(arr)
+            if a.dtype.kind not in "fciu":
+                raise InputError(f"input {path!r}: values must be numeric, got dtype {a.dtype}")
+            if a.dtype.kind == "c" and not self.ir.complex_system:
+                raise InputError(f"input {path!r} is complex but the model is real; pass real values "
+                                 f"(neurodyn never drops an imaginary part silently)")
+            if a.ndim == 1:
+                a = np.repeat(a[:, None], len(hits), axis=1)
+            if a.ndim != 2 or a.shape[0] != n_steps or a.shape[1] != len(hits):
+                raise InputError(f"input {path!r} has shape {np.asarray(arr).shape}; expected ({n_steps},) "
+                                 f"(one value per step: simulation_time/step_size = {n_steps})"
+                                 + (f" or ({n_steps}, {len(hits)}) for its {len(hits)} nodes" if len(hits) > 1
+                                    else ""))
+            if not np.all(np.isfinite(a)):
+                bad = int(np.argwhere(~np.isfinite(a))[0][0])
+                raise InputError(f"input {path!r} has a non-finite value at step {bad}")
+            for c, (gi, i, v, node) in enumerate(hits):
+                cols.append(a[:, c])
+                targets.append((gi, v.sym, i))
+        return np.stack(cols, axis=1), targets
+
+    # ------------------------------------------------------------------------------------------------- noise
+    def _noise(self, noise: Mapping | None, data: KernelData):
+        pos, sig = [], []
+        for path, s in dict(noise or {}).items():
+            hits = self.ir.find(path)
+            s = np.broadcast_to(np.asarray(s, dtype=float), (len(hits),))
+            if not np.all(np.isfinite(s)) or np.any(s < 0):
+                raise InputError(f"noise amplitude for {path!r} must be finite and >= 0, got {s}")
+            for (gi, i, v, node), si in zip(hits, s):
+                if v.kind != "state":
+                    raise InputError(f"noise can only drive state variables; {path!r} is a {v.kind}")
+                st, q = data.position(gi, v.sym, i)
+                if v.dtype == "complex":
+                    raise InputError(f"noise on complex state {path!r} is not supported; split it into real "
+                                     f"and imaginary parts")
+                pos.append(q)
+                sig.append(si)
+        return np.array(pos, dtype=np.int64), np.array(sig, dtype=float)
+
+    def _set_params(self, data: KernelData, params: Mapping | None) -> None:
+        for path, val in dict(params or {}).items():
+            hits = self.ir.find(path)
+            vals = np.broadcast_to(np.asarray(val), (len(hits),))
+            if not np.all(np.isfinite(vals)):
+                raise InputError(f"parameter {path!r} must be finite, got {val!r}")
+            for (gi, i, v, node), x in zip(hits, vals):
+                st, q = data.position(gi, v.sym, i)
+                if np.iscomplexobj(x) and not self.ir.complex_system:
+                    raise InputError(f"parameter {path!r} is complex but the model is real")
+                if st == "p":
+                    data.p[q] = x
+                elif st == "y":
+                    data.y0[q] = x
+                else:
+                    raise InputError(f"{path!r} is a derived quantity ({v.kind}); set the constants it depends on")
+
+    # --------------------------------------------------------------------------------------------------- run
+    def run(self, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,
+            solver: str = "euler", sampling_step_size: float | None = None, method: str | None = None,
+            rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
+            params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
+            progress: bool | None = None, **ignored) -> pd.DataFrame:
+        """Integrate and return a time-indexed DataFrame (provenance in ``df.attrs``).
+
+        Parameters
+        ----------
+        simulation_time, step_size : float
+            Duration and integration step (model time units). Fixed-step solvers take ``round(T/dt)`` steps.
+        outputs : dict {name: path} or list of paths, optional
+            What to record; paths are ``node/op/var`` or ``all/op/var`` (one column per node). Default: every
+            state variable.
+        inputs : dict {path: array}, optional
+            Time series of length ``round(T/dt)``; sample k is the value at t = k dt, linearly interpolated
+            in between and held after the last sample. Driving an input adds to what else drives it; driving
+            a constant replaces it.
+        solver : str
+            'euler', 'heun', 'midpoint', 'rk4' (fixed step), 'euler_maruyama', 'stochastic_heun' (with
+            ``noise``), or adaptive 'scipy' / 'RK45', 'RK23', 'DOP853', 'LSODA', 'BDF', 'Radau'.
+        sampling_step_size : float, optional
+            Output interval, a multiple of ``step_size``; sample k is the state at t = k * sampling_step_size,
+            k = 0 .. round(T/ds) - 1 (row 0 is the initial state).
+        method, rtol, atol
+            For adaptive solvers (``method`` overrides the method of solver='scipy').
+        noise : dict {state path: sigma}, optional
+            Additive white noise, ``dx = f dt + sigma dW``; ``seed`` makes it reproducible.
+        params, initial_state : dict {path: value}, optional
+            Parameter values / initial values for this run only.
+        delay_mode : {'cubic', 'linear', 'step'}
+            How delayed edges read history (see :mod:`neurodyn.compiler.runtime_numba`).
+        progress : bool, optional
+            Show a progress bar (default: automatically for runs expected to take more than ~2 s).
+        """
+        T = _positive("simulation_time", simulation_time)
+        dt = _positive("step_size", step_size)
+        ds = dt if sampling_step_size is None else _positive("sampling_step_size", sampling_step_size)
+        n_steps = int(round(T / dt))
+        if n_steps < 1:
+            raise InputError(f"simulation_time {T} is shorter than one step ({dt})")
+        rec_every = _steps(ds, dt, "sampling_step_size", "step_size")
+        n_samples = max(1, int(round(T / ds)))
+        scheme = resolve_solver(method if (method and str(solver).lower() == "scipy") else solver,
+                                noise=bool(noise))
+        inputs = dict(inputs or {})
+        if tuple(sorted(inputs)) != tuple(sorted(self.driven)):
+            raise InputError(f"this model was compiled for inputs {sorted(self.driven)}, got {sorted(inputs)}; "
+                             f"compile_model(..., driven={sorted(inputs)})")
+        ext, targets = self._ext(inputs, n_steps)
+        if self.ir.has_delays:
+            dmin = min(float(np.min(p.delays)) for p in self.ir.projections if p.delayed)
+            if dmin < dt * (1 - 1e-9) and delay_mode != "step":
+                raise InputError(f"an edge delay ({dmin:g}) is shorter than the step ({dt:g}); use a step of at "
+                                 f"most {dmin:g} or delay_mode='step'")
+        data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode)
+        self._set_params(data, params)
+        self._set_params(data, initial_state)
+        labels, kinds, pos, cplx = self.output_columns(outputs, data)
+        out = np.zeros((n_samples, len(labels)), dtype=data.dtype)
+        if isinstance(scheme, Tableau):
+            g_pos, g_sig = self._noise(noise, data)
+            self._run_fixed(data, scheme, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed, progress)
+        else:
+            if self.ir.has_delays:
+                raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
+                                  "('heun' or 'rk4') with a small step")
+            self._run_adaptive(data, scheme, ds, n_samples, kinds, pos, out, rtol, atol, T)
+        times = np.arange(n_samples) * ds
+        cols = {}
+        for c, lab in enumerate(labels):
+            cols[lab] = out[:, c] if cplx[c] else out[:, c].real
+        df = pd.DataFrame(cols, index=pd.Index(times, name="time"))
+        if labels and isinstance(labels[0], tuple):
+            df.columns = pd.MultiIndex.from_tuples(labels)
+        df.attrs["provenance"] = self.provenance(
+            solver=scheme.name if isinstance(scheme, Tableau) else scheme, step_size=dt, sampling_step_size=ds,
+            simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,
+            atol=None if isinstance(scheme, Tableau) else atol, delay_mode=delay_mode if self.ir.has_delays else None)
+        return df
+
+    def provenance(self, **run) -> dict:
+        """Version, hashes, backend and the run's solver settings."""
+        prov = dict(neurodyn_version=__version__, template=self.ir.name, template_hash=self.ir.template_hash,
+                    structure_hash=self.ir.structure_hash(), backend=self.backend,
+                    created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        prov.update({k: v for k, v in run.items() if v is not None})
+        return prov
+
+    def _fail(self, data: KernelData, y: np.ndarray, bad: int, step: int, dt: float, solver: str):
+        for k, (g, sym, st) in enumerate(data.layout.slots):
+            if st != "y":
+                continue
+            o, n = data.off[k], self.ir.groups[g].n
+            if o <= bad < o + n:
+                node = self.ir.groups[g].nodes[bad - o]
+                var = self.ir.groups[g].var(sym).path
+                raise SimulationError(
+                    f"state {node}/{var} became non-finite ({y[bad]}) at t = {(step + 1) * dt:g} (step {step + 1}, "
+                    f"solver {solver!r}, step_size {dt:g}). Try a smaller step_size, an adaptive solver "
+                    f"(solver='scipy', method='LSODA'), or check the parameters and inputs.")
+        raise SimulationError(f"the state became non-finite at step {step + 1}")
+
+    def _run_fixed(self, data, tab: Tableau, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed,
+                   progress):
+        k = self.kernel
+        y = data.y0.copy()
+        a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
+        M = data.M
+        if self.ir.has_delays:
+            # history before t0 is the initial value of each delayed source; derived sources are evaluated
+            # twice so that ones depending on delayed inputs see a consistent history
+            from neurodyn.compiler.runtime_numpy import push_history
+            dy = np.zeros_like(y)
+            for _ in range(2):
+                k.rhs(0.0, 0.0, y, dy, a, data.p, M)
+                push_history(y, a, 0, M[12], M[0], M[1], M[10], M[11])
+        rng = np.random.default_rng(seed)
+        nn = g_pos.size
+        step = 0
+        chunk = min(n_steps, max(1, 200_000 // max(1, y.size + len(M[5]))))
+        t_start = _time.perf_counter()
+        bar = None
+        while step < n_steps:
+            nst = min(chunk, n_steps - step)
+            xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
+            bad, at = k.run_fixed(y, a, data.p, M, 0.0, dt, step, nst, tab.A, tab.b, tab.c, tab.noise_stage,
+                                  g_pos, g_sig, xi, rec_every, kinds, pos, out, 0)
+            if bad >= 0:
+                if bar is not None:
+                    bar.close()
+                self._fail(data, y, int(bad), int(at), dt, tab.name)
+            step += nst
+            elapsed = _time.perf_counter() - t_start
+            if elapsed < 0.25 and step < n_steps:
+                chunk = min(chunk * 4, n_steps - step)
+            if bar is None and step < n_steps and (progress or (progress is None and
+                                                               elapsed * n_steps / step > 2.0)):
+                from tqdm.auto import tqdm
+                bar = tqdm(total=n_steps, initial=step, unit="step", desc=f"neurodyn {self.ir.name}")
+                chunk = max(1, int(chunk * 0.5 / max(elapsed / step * chunk, 1e-9)))
+            elif bar is not None:
+                bar.update(nst)
+        if bar is not None:
+            bar.close()
+
+    def _run_adaptive(self, data, method, ds, n_samples, kinds, pos, out, rtol, atol, T):
+        from scipy.integrate import solve_ivp
+        k, M, p = self.kernel, data.M, data.p
+        a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
+        cplx = data.dtype == np.complex128
+        ny = data.y0.size
+
+        def f(t, yr):
+            y = yr.view(np.complex128) if cplx else yr
+            dy = np.empty(ny, dtype=data.dtype)
+            k.rhs(t, t, y, dy, a, p, M)
+            return dy.view(np.float64) if cplx else dy
+
+        y0 = data.y0.view(np.float64).copy() if cplx else data.y0.copy()
+        t_eval = np.arange(n_samples) * ds
+        sol = solve_ivp(f, (0.0, max(T, t_eval[-1])), y0, method=method, t_eval=t_eval, rtol=rtol, atol=atol)
+        if not sol.success or sol.y.shape[1] != n_samples:
+            raise SimulationError(f"adaptive solver {method!r} failed at t = {sol.t[-1] if sol.t.size else 0:g}: "
+                                  f"{sol.message}. Try method='LSODA' or 'BDF' (stiff), or looser rtol/atol.")
+        Y = sol.y.T
+        for r in range(n_samples):
+            y = np.ascontiguousarray(Y[r]).view(np.complex128) if cplx else np.ascontiguousarray(Y[r])
+            if not np.all(np.isfinite(y)):
+                bad = int(np.flatnonzero(~np.isfinite(y))[0])
+                self._fail(data, y, bad, r * int(round(ds)), ds, method)
+            if np.any(kinds == 1):
+                k.rhs(t_eval[r], t_eval[r], y, np.empty(ny, dtype=data.dtype), a, p, M)
+            for c in range(len(pos)):
+                out[r, c] = (y, a, p)[kinds[c]][pos[c]]
+
+
+def compile_model(circuit, driven=(), backend: str = "numba", step_size: float | None = None) -> Model:
+    """Parse, flatten and compile ``circuit`` (template, name or path); ``driven`` lists input paths that will
+    receive time series. The kernel is cached on disk by structure: a second process does not recompile."""
+    circ = resolve_circuit(circuit)
+    b = _backend(backend)
+    ir = build_ir(circ, driven=tuple(sorted(driven)), step_size=step_size)
+    return Model(ir, load_kernel(ir, b), b, circ, tuple(sorted(driven)))
+
+
+def integrate(circuit, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,
+              solver: str = "euler", backend: str = "numba", clear: bool = True, **kwargs) -> pd.DataFrame:
+    """Compile and integrate a circuit in one call (PyRates's ``integrate``); see :meth:`Model.run`.
+
+    ``circuit`` is a CircuitTemplate, a dotted template name (``model_templates.neural_mass_models.qif.qif``),
+    a short library name (``qif``) or a path. ``clear`` is accepted for PyRates compatibility (nothing is ever
+    left behind to clear). The template is never modified.
+    """
+    model = compile_model(circuit, driven=tuple((inputs or {}).keys()), backend=backend, step_size=step_size)
+    return model.run(simulation_time, step_size, outputs=outputs, inputs=inputs, solver=solver, **kwargs)
