@@ -21,6 +21,7 @@ import pandas as pd
 from neurodyn._version import __version__
 from neurodyn.compiler.cache import load_kernel
 from neurodyn.compiler.data import KernelData, build_data
+from neurodyn.compiler.layout import DEF
 from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError
 from neurodyn.ir import CircuitIR, build_ir
 from neurodyn.lang.templates import CircuitTemplate
@@ -158,7 +159,8 @@ class Model:
             if not np.all(np.isfinite(vals)):
                 raise InputError(f"parameter {path!r} must be finite, got {val!r}")
             for (gi, i, v, node), x in zip(hits, vals):
-                st, q = data.position(gi, v.sym, i)
+                sym = DEF + v.sym if v.kind == "input" and v.uses_default else v.sym
+                st, q = data.position(gi, sym, i)
                 if np.iscomplexobj(x) and not self.ir.complex_system:
                     raise InputError(f"parameter {path!r} is complex but the model is real")
                 if st == "p":
@@ -289,29 +291,31 @@ class Model:
         rng = np.random.default_rng(seed)
         nn = g_pos.size
         step = 0
-        chunk = min(n_steps, max(1, 200_000 // max(1, y.size + len(M[5]))))
-        t_start = _time.perf_counter()
+        chunk = min(n_steps, max(1, 20_000 // max(1, y.size + len(M[5]))))
         bar = None
+        first = True
         while step < n_steps:
             nst = min(chunk, n_steps - step)
             xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
+            t_chunk = _time.perf_counter()
             bad, at = k.run_fixed(y, a, data.p, M, 0.0, dt, step, nst, tab.A, tab.b, tab.c, tab.noise_stage,
                                   g_pos, g_sig, xi, rec_every, kinds, pos, out, 0)
+            elapsed = _time.perf_counter() - t_chunk
             if bad >= 0:
                 if bar is not None:
                     bar.close()
                 self._fail(data, y, int(bad), int(at), dt, tab.name)
             step += nst
-            elapsed = _time.perf_counter() - t_start
-            if elapsed < 0.25 and step < n_steps:
-                chunk = min(chunk * 4, n_steps - step)
-            if bar is None and step < n_steps and (progress or (progress is None and
-                                                               elapsed * n_steps / step > 2.0)):
+            if bar is not None:
+                bar.update(nst)
+            elif not first and step < n_steps and (progress or (progress is None and
+                                                               elapsed / nst * (n_steps - step) > 2.0)):
                 from tqdm.auto import tqdm
                 bar = tqdm(total=n_steps, initial=step, unit="step", desc=f"neurodyn {self.ir.name}")
-                chunk = max(1, int(chunk * 0.5 / max(elapsed / step * chunk, 1e-9)))
-            elif bar is not None:
-                bar.update(nst)
+            # after the first chunk (which may include compilation) chunks last ~0.25 s: the bar stays live
+            # and the per-chunk Python overhead stays negligible
+            chunk = max(1, min(n_steps, int(0.25 * nst / max(elapsed, 1e-6))))
+            first = False
         if bar is not None:
             bar.close()
 

@@ -19,6 +19,21 @@ from neurodyn.ir import CircuitIR
 __all__ = ["cache_dir", "load_kernel"]
 
 _LOADED: dict[str, ModuleType] = {}
+_FINGERPRINT: str | None = None
+
+
+def generator_fingerprint() -> str:
+    """Hash of the code generator's own source: a changed generator never reuses old kernels."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+        h = hashlib.sha256()
+        here = Path(__file__).resolve().parent
+        for name in ("codegen.py", "layout.py", "runtime_numba.py", "runtime_numpy.py"):
+            h.update((here / name).read_bytes())
+        h.update((here.parent / "ir.py").read_bytes())
+        _FINGERPRINT = h.hexdigest()[:10]
+    return _FINGERPRINT
 
 
 def cache_dir() -> Path:
@@ -30,7 +45,7 @@ def cache_dir() -> Path:
 
 def load_kernel(ir: CircuitIR, backend: str = "numba") -> ModuleType:
     """Return the kernel module for ``ir`` (generated and written once per structure and backend)."""
-    key = f"k_{ir.structure_hash()}_{backend}"
+    key = f"k_{ir.structure_hash()}_{generator_fingerprint()}_{backend}"
     if key in _LOADED:
         return _LOADED[key]
     path = cache_dir() / f"{key}.py"

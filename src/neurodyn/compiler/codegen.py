@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from neurodyn.compiler.layout import EXT, Layout
+from neurodyn.compiler.layout import DEF, EXT, Layout
 from neurodyn.ir import CircuitIR
 
 __all__ = ["generate_source", "KernelPrinter"]
@@ -221,8 +221,9 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         else:  # input
             terms, needed = [], set()
             if v.uses_default:
-                terms.append(sym)
-                needed.add(sym)
+                dslot = layout.slot_of[(gi, DEF + sym)]
+                terms.append(f"p[od{dslot}+i]" if numba else f"p[od{dslot}:od{dslot}+n]")
+                w(f"    od{dslot} = off[{dslot}]")
             if v.driven:
                 es = EXT + sym
                 eslot = layout.slot_of[(gi, es)]

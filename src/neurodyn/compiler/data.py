@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.layout import EXT, Layout
+from neurodyn.compiler.layout import DEF, EXT, Layout
 from neurodyn.errors import InputError
 from neurodyn.ir import CircuitIR
 
@@ -51,7 +51,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     for k, (g, sym, st) in enumerate(layout.slots):
         if sym.startswith(EXT):
             continue
-        vals = ir.groups[g].values[sym]
+        vals = ir.groups[g].values[sym[len(DEF):] if sym.startswith(DEF) else sym]
         if st == "y":
             y0[off[k]:off[k] + sizes[g]] = vals
         elif st == "p":

@@ -12,9 +12,10 @@ import numpy as np
 
 from neurodyn.ir import CircuitIR
 
-__all__ = ["Layout", "EXT"]
+__all__ = ["Layout", "EXT", "DEF"]
 
 EXT = "__ext__"
+DEF = "__def__"  # prefix of the parameter slot holding an input's default value
 
 
 @dataclass
@@ -47,8 +48,10 @@ class Layout:
                     slots.append((gi, EXT + v.sym, "a"))
         for gi, g in enumerate(ir.groups):
             for v in g.variables:
-                if v.kind == "constant" or (v.kind == "input" and v.uses_default):
+                if v.kind == "constant":
                     slots.append((gi, v.sym, "p"))
+                elif v.kind == "input" and v.uses_default:
+                    slots.append((gi, DEF + v.sym, "p"))
         return cls(slots, {(g, s): k for k, (g, s, _) in enumerate(slots)})
 
     def offsets(self, sizes) -> tuple[np.ndarray, dict]:

@@ -192,7 +192,7 @@ class NodeTemplate:
         return f"<NodeTemplate {self.name!r}: operators {[o.name for o in self.operators]}>"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class EdgeTemplate(NodeTemplate):
     """Operators applied to a signal on its way along an edge (e.g. short-term plasticity, a coupling function)."""
 
