@@ -211,9 +211,10 @@ def balloon_steady_state(x0: float | np.ndarray, params: str | BalloonParameters
 
 # ---------------------------------------------------------------------------------------- Numba kernel
 @numba.njit(cache=False, fastmath=False)
-def _rhs(s, f, v, q, x, kappa, gamma, inv_tau, inv_alpha, rho):
-    fv = v ** inv_alpha
-    E = 1.0 - (1.0 - rho) ** (1.0 / f)
+def _rhs(s, f, v, q, x, kappa, gamma, inv_tau, inv_alpha, rho, log1m_rho):
+    # v**(1/alpha) and (1 - rho)**(1/f) through exp/log: same values to round-off, ~2x cheaper than pow
+    fv = math.exp(inv_alpha * math.log(v))
+    E = 1.0 - math.exp(log1m_rho / f)
     ds = x - kappa * s - gamma * (f - 1.0)
     df = s
     dv = (f - fv) * inv_tau
@@ -232,6 +233,7 @@ def _advance(x_chunk, scale, state, acc, counters, k, h, per_tr, p, out):
     V0, k1, k2, k3 = p[5], p[6], p[7], p[8]
     inv_tau = 1.0 / tau
     inv_alpha = 1.0 / alpha
+    log1m_rho = math.log(1.0 - rho)
     written = 0
     for t in range(n_steps):
         for i in range(n):
@@ -244,13 +246,13 @@ def _advance(x_chunk, scale, state, acc, counters, k, h, per_tr, p, out):
             x = scale * acc[i] / k
             acc[i] = 0.0
             s, f, v, q = state[0, i], state[1, i], state[2, i], state[3, i]
-            a1, b1, c1, d1 = _rhs(s, f, v, q, x, kappa, gamma, inv_tau, inv_alpha, rho)
+            a1, b1, c1, d1 = _rhs(s, f, v, q, x, kappa, gamma, inv_tau, inv_alpha, rho, log1m_rho)
             a2, b2, c2, d2 = _rhs(s + 0.5 * h * a1, f + 0.5 * h * b1, v + 0.5 * h * c1, q + 0.5 * h * d1,
-                                  x, kappa, gamma, inv_tau, inv_alpha, rho)
+                                  x, kappa, gamma, inv_tau, inv_alpha, rho, log1m_rho)
             a3, b3, c3, d3 = _rhs(s + 0.5 * h * a2, f + 0.5 * h * b2, v + 0.5 * h * c2, q + 0.5 * h * d2,
-                                  x, kappa, gamma, inv_tau, inv_alpha, rho)
+                                  x, kappa, gamma, inv_tau, inv_alpha, rho, log1m_rho)
             a4, b4, c4, d4 = _rhs(s + h * a3, f + h * b3, v + h * c3, q + h * d3,
-                                  x, kappa, gamma, inv_tau, inv_alpha, rho)
+                                  x, kappa, gamma, inv_tau, inv_alpha, rho, log1m_rho)
             s += h / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
             f += h / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4)
             v += h / 6.0 * (c1 + 2.0 * c2 + 2.0 * c3 + c4)
