@@ -20,3 +20,36 @@ __all__ = [
     "balloon_steady_state",
     "bold_from_activity",
 ]
+from neurodyn.observables.fc import (
+    bandpass,
+    fc_similarity,
+    fcd,
+    fcd_window_starts,
+    functional_connectivity,
+    upper_triangle,
+)
+from neurodyn.observables.memory import (
+    available_memory_bytes,
+    check_output_memory,
+    estimate_output_bytes,
+    format_bytes,
+)
+from neurodyn.observables.spectra import dominant_frequency, power_spectrum
+from neurodyn.observables.streaming import RunningCovariance, RunningMoments
+
+__all__ += [
+    "bandpass",
+    "fc_similarity",
+    "fcd",
+    "fcd_window_starts",
+    "functional_connectivity",
+    "upper_triangle",
+    "available_memory_bytes",
+    "check_output_memory",
+    "estimate_output_bytes",
+    "format_bytes",
+    "dominant_frequency",
+    "power_spectrum",
+    "RunningCovariance",
+    "RunningMoments",
+]

@@ -63,6 +63,7 @@ import numba
 import numpy as np
 
 from neurodyn.errors import InputError, SimulationError, close_matches
+from neurodyn.observables._arrays import TIME_UNITS, seconds_per_unit
 
 __all__ = [
     "BalloonParameters",
@@ -73,9 +74,6 @@ __all__ = [
     "balloon_steady_state",
     "TIME_UNITS",
 ]
-
-#: Seconds per model time unit for the accepted ``time_unit`` strings.
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
 @dataclass(frozen=True)
@@ -485,18 +483,7 @@ class BalloonWindkessel:
 
 
 def _seconds_per_unit(time_unit: str | float) -> float:
-    if isinstance(time_unit, str):
-        if time_unit not in TIME_UNITS:
-            raise InputError(f"time_unit {time_unit!r} unknown; {close_matches(time_unit, TIME_UNITS)} "
-                             "(or give seconds per model time unit as a number, e.g. 1e-3).")
-        return TIME_UNITS[time_unit]
-    try:
-        val = float(time_unit)
-    except (TypeError, ValueError):
-        raise InputError(f"time_unit must be 'ms', 's', 'us' or a number of seconds, got {time_unit!r}.") from None
-    if not (np.isfinite(val) and val > 0):
-        raise InputError(f"time_unit must be > 0 seconds per unit, got {val}.")
-    return val
+    return seconds_per_unit(time_unit, "BalloonWindkessel")
 
 
 def bold_from_activity(activity: np.ndarray, dt: float, *, time_unit: str | float, tr: float,
