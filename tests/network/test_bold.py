@@ -162,7 +162,7 @@ def test_pop_samples_and_xarray():
 
 
 def test_bad_input():
-    with pytest.raises(InputError, match="time_unit"):
+    with pytest.raises(InputError, match="time unit .minutes. unknown"):
         BalloonWindkessel(2, time_unit="minutes")
     with pytest.raises(TypeError):
         BalloonWindkessel(2)                      # time_unit is required
