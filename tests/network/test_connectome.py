@@ -355,6 +355,22 @@ def test_tvb998(tvb998_zip):
     assert abs(c.density - 0.036) < 0.002                   # SOURCE.md: about 3.6% non-zero
     assert 185 < c.tract_lengths.max() < 195                # SOURCE.md: longest tract about 190 mm
     assert c.centres.shape == (998, 3) and c.areas.shape == (998,)
+    assert np.all(np.diag(c.weights) == 0)
+    assert load_connectome(tvb998_zip.parent).n_regions == 998     # folder holding one connectivity_*.zip
+
+
+def test_unpacked_tvb_folder(tmp_path):
+    w = np.array([[0.0, 1.0], [2.0, 0.0]])
+    np.savetxt(tmp_path / "weights.txt", w)
+    np.savetxt(tmp_path / "tract_lengths.txt", 5 * w)
+    (tmp_path / "centres.txt").write_text("a 0 0 0\nb 1 1 1\n")
+    c = load_connectome(tmp_path)
+    np.testing.assert_array_equal(c.weights, w)
+    np.testing.assert_array_equal(c.tract_lengths, 5 * w)
+    assert c.labels == ("a", "b")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConnectomeError, match="no recognised connectome"):
+        load_connectome(tmp_path / "empty")
 
 
 def test_tvb_data_connectomes_match_tvb_reader():

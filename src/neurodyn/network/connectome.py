@@ -25,10 +25,10 @@ Examples
 >>> c = Connectome(np.array([[0.0, 2.0], [1.0, 0.0]]), tract_lengths=np.array([[0, 30.0], [30.0, 0]]))
 >>> c
 Connectome(2 regions, density 1, weights in [1, 2], tract lengths in [30, 30] mm)
->>> c.normalise("max").weights.max()
-np.float64(1.0)
->>> c.delays(speed=3.0)[0, 1]   # mm / (mm/ms) = ms
-np.float64(10.0)
+>>> float(c.normalise("max").weights.max())
+1.0
+>>> float(c.delays(speed=3.0)[0, 1])   # mm / (mm/ms) = ms
+10.0
 """
 from __future__ import annotations
 
