@@ -666,7 +666,10 @@ class Connectome:
                 f"Connectome.from_tvb_data: unknown connectome {name!r}; valid names are {valid} "
                 f"(or the numbers {list(TVB_DATA_CONNECTOMES)})."
             )
-        spec = importlib.util.find_spec("tvb_data")
+        try:
+            spec = importlib.util.find_spec("tvb_data")
+        except (ImportError, ValueError):
+            spec = None
         if spec is None or not spec.submodule_search_locations:
             raise ConnectomeError(
                 f"Connectome.from_tvb_data({name!r}) needs the optional package 'tvb-data' (GPL, not bundled): "
