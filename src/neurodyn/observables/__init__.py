@@ -22,6 +22,7 @@ __all__ = [
 ]
 from neurodyn.observables.fc import (
     bandpass,
+    bold_functional_connectivity,
     fc_similarity,
     fcd,
     fcd_window_starts,
@@ -39,6 +40,7 @@ from neurodyn.observables.streaming import RunningCovariance, RunningMoments
 
 __all__ += [
     "bandpass",
+    "bold_functional_connectivity",
     "fc_similarity",
     "fcd",
     "fcd_window_starts",

@@ -25,7 +25,8 @@ import numpy as np
 from neurodyn.errors import InputError
 from neurodyn.observables._arrays import as_time_region, sample_period_from
 
-__all__ = ["functional_connectivity", "bandpass", "fcd", "fcd_window_starts", "fc_similarity", "upper_triangle"]
+__all__ = ["functional_connectivity", "bold_functional_connectivity", "bandpass", "fcd", "fcd_window_starts",
+           "fc_similarity", "upper_triangle"]
 
 
 def bandpass(data, low: float | None, high: float | None, *, sample_period: float | None = None,
@@ -116,6 +117,26 @@ def functional_connectivity(data, *, band: tuple[float | None, float | None] | N
     return c
 
 
+def bold_functional_connectivity(activity, dt: float, *, time_unit, tr: float, params="spm",
+                                 discard: float = 0.0, input_scale: float = 1.0, fisher_z: bool = False):
+    """FC of the BOLD signal computed from stored neural activity ``(n_steps, n_regions)``.
+
+    The activity goes through :func:`neurodyn.observables.bold_from_activity` (``dt`` in the model's
+    ``time_unit``, ``tr`` in seconds); BOLD samples earlier than ``discard`` seconds (the haemodynamic
+    transient from rest, typically 10-20 s) are dropped before correlating. Returns ``(fc, bold)``.
+    For long runs, use :class:`~neurodyn.observables.BalloonWindkessel` with
+    :class:`~neurodyn.observables.RunningCovariance` instead, which store nothing.
+    """
+    from neurodyn.observables.bold import bold_from_activity
+
+    t, b = bold_from_activity(activity, dt, time_unit=time_unit, tr=tr, params=params, input_scale=input_scale)
+    keep = t > discard
+    if keep.sum() < 3:
+        raise InputError(f"bold_functional_connectivity: only {int(keep.sum())} BOLD samples after discarding "
+                         f"{discard} s (run length {t[-1] if t.size else 0:g} s, tr {tr} s); simulate longer.")
+    return functional_connectivity(b[keep], fisher_z=fisher_z), b[keep]
+
+
 def upper_triangle(m: np.ndarray, k: int = 1) -> np.ndarray:
     """Entries above the ``k``-th diagonal of a square matrix, row by row."""
     m = np.asarray(m)
@@ -181,11 +202,8 @@ def fcd(data, window: float | int, step: float | int, *, sample_period: float | 
     """
     x, meta = as_time_region(data, "fcd", min_times=3)
     sp = sample_period
-    if sp is None and meta["xarray"] and meta["time"] is not None and not (
-            float(window).is_integer() and float(step).is_integer()):
-        sp = sample_period_from(meta, None, "fcd")
     if band is not None:
-        x = bandpass(data, band[0], band[1], sample_period=sp if sp is not None else None)
+        x = bandpass(data, band[0], band[1], sample_period=sp)
     w = _to_samples(window, sp, "window")
     s = _to_samples(step, sp, "step")
     n_t, n_r = x.shape
