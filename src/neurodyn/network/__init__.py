@@ -1,0 +1,18 @@
+"""Whole-brain networks: structural connectomes (this subpackage) and, built on the core, network simulation.
+
+Examples
+--------
+>>> import numpy as np
+>>> from neurodyn.network import Connectome
+>>> Connectome(np.array([[0.0, 1.0], [1.0, 0.0]])).n_regions
+2
+"""
+from neurodyn.network.connectome import (
+    NORMALISATIONS,
+    TVB_DATA_CONNECTOMES,
+    Connectome,
+    load_connectome,
+    read_aal_table,
+)
+
+__all__ = ["Connectome", "load_connectome", "read_aal_table", "NORMALISATIONS", "TVB_DATA_CONNECTOMES"]

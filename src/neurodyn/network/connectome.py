@@ -1,0 +1,992 @@
+"""Structural connectomes: a validated, immutable container plus loaders for the usual file formats.
+
+Convention (TVB's): ``weights[target, source]``, i.e. row ``i`` collects the input that region ``i``
+receives, so linear coupling reads ``c_i = G * sum_j W[i, j] x_j(t - L[i, j] / speed)``. Tract lengths are
+in mm, conduction speeds in mm/ms, hence delays in ms.
+
+Formats read by :func:`load_connectome`
+---------------------------------------
+* TVB zip archives (``weights.txt``, ``tract_lengths.txt``, ``centres.txt`` with labels, optional
+  ``areas.txt``, ``cortical.txt``, ``hemispheres.txt``; members may sit in a sub-folder and may be
+  ``.bz2``/``.gz`` compressed) -- :meth:`Connectome.from_tvb_zip`;
+* the small TVB connectomes by name (``"tvb76"``, ``"connectivity_76"``, ``76`` ...) from the optional
+  ``tvb-data`` package -- :meth:`Connectome.from_tvb_data`;
+* neurolib ``.mat`` files (``Cmat``, ``Dmat``) -- :meth:`Connectome.from_mat`;
+* plain matrices ``.npy``/``.csv``/``.txt`` -- :meth:`Connectome.from_matrices`;
+* ``i j value`` triplet files with a size header (``sc2017.dat`` of the AAL90 data, 0-based) --
+  :meth:`Connectome.from_triplets`; the AAL region table ``aal.dat`` -- :func:`read_aal_table`;
+* ``.npz`` (our own :meth:`Connectome.save` format, or a single-matrix archive such as
+  ``NormalizedMatrix.npz``) -- :meth:`Connectome.from_npz`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from neurodyn.network import Connectome
+>>> c = Connectome(np.array([[0.0, 2.0], [1.0, 0.0]]), tract_lengths=np.array([[0, 30.0], [30.0, 0]]))
+>>> c
+Connectome(2 regions, density 1, weights in [1, 2], tract lengths in [30, 30] mm)
+>>> float(c.normalise("max").weights.max())
+1.0
+>>> float(c.delays(speed=3.0)[0, 1])   # mm / (mm/ms) = ms
+10.0
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import importlib.util
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from neurodyn.errors import ConnectomeError, close_matches
+
+__all__ = [
+    "Connectome",
+    "load_connectome",
+    "read_aal_table",
+    "TVB_DATA_CONNECTOMES",
+    "NORMALISATIONS",
+]
+
+#: Sizes of the connectomes shipped inside the ``tvb-data`` package (file ``connectivity_<n>.zip``).
+TVB_DATA_CONNECTOMES = (66, 68, 76, 96, 192)
+
+#: Valid ``method`` values of :meth:`Connectome.normalise`.
+NORMALISATIONS = ("none", "max", "rows", "spectral")
+
+_TVB_EXTRA_HINT = (
+    "install the optional extra with `pip install neurodyn[peers]` (or just `pip install tvb-data`), "
+    "or pass the path of a TVB connectivity zip instead"
+)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _as_matrix(a: Any, what: str, where: str) -> np.ndarray:
+    """Validate a square, finite, real 2-D matrix and return it as a fresh float64 array."""
+    arr = np.asarray(a)
+    if np.iscomplexobj(arr):
+        raise ConnectomeError(f"{where}: {what} is complex; a connectome needs real values.")
+    try:
+        arr = np.array(arr, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ConnectomeError(f"{where}: {what} is not numeric ({exc}).") from None
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ConnectomeError(
+            f"{where}: {what} must be a square 2-D matrix [target, source], got shape {arr.shape}; "
+            "check the file (delimiter, header lines) or reshape it to (n, n)."
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ConnectomeError(
+            f"{where}: {what} has {int(bad.sum())} non-finite entries (first at [{i}, {j}] = {arr[i, j]}); "
+            "replace NaN/inf (e.g. by 0 for absent connections) before building the connectome."
+        )
+    return arr
+
+
+def _frozen(a: np.ndarray | None) -> np.ndarray | None:
+    if a is not None:
+        a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Connectome:
+    """A structural connectome: weights, tract lengths and per-region metadata.
+
+    Parameters
+    ----------
+    weights : (n, n) array_like
+        Connection strengths, ``weights[target, source]`` (TVB convention).
+    tract_lengths : (n, n) array_like, optional
+        Fibre lengths in mm, same orientation. ``None`` when unknown (then :meth:`delays` refuses; see
+        :meth:`with_euclidean_lengths`).
+    labels : sequence of str, optional
+        Region names; default ``"r0", "r1", ...``. Duplicates are allowed (TVB's 998-region connectome
+        repeats its 66 parcel names), but then :meth:`index` refuses ambiguous labels.
+    centres : (n, 3) array_like, optional
+        Region centres (mm, e.g. MNI).
+    areas : (n,) array_like, optional
+        Region areas (mm^2).
+    cortical : (n,) array_like of bool, optional
+    hemispheres : (n,) array_like of bool, optional
+        ``True`` for the right hemisphere (TVB convention).
+    name : str
+        Free-form description (file name, source).
+    allow_negative : bool
+        Accept negative weights (signed / inhibitory connectomes). Default ``False``.
+
+    Notes
+    -----
+    Instances are immutable: every array is stored as a read-only float64 (or bool) copy and every
+    operation returns a new :class:`Connectome`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Connectome(np.ones((3, 3)), labels=["a", "b", "c"]).without_self_connections()
+    >>> c.density, c.in_strength.tolist()
+    (1.0, [2.0, 2.0, 2.0])
+    """
+
+    weights: np.ndarray
+    tract_lengths: np.ndarray | None = None
+    labels: tuple[str, ...] | None = None
+    centres: np.ndarray | None = None
+    areas: np.ndarray | None = None
+    cortical: np.ndarray | None = None
+    hemispheres: np.ndarray | None = None
+    name: str = ""
+    allow_negative: bool = field(default=False, repr=False)
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        where = f"Connectome{' ' + repr(self.name) if self.name else ''}"
+        w = _as_matrix(self.weights, "weights", where)
+        n = w.shape[0]
+        if n < 1:
+            raise ConnectomeError(f"{where}: weights is empty; a connectome needs at least one region.")
+        if not self.allow_negative and (w < 0).any():
+            i, j = np.argwhere(w < 0)[0]
+            raise ConnectomeError(
+                f"{where}: weights has {int((w < 0).sum())} negative entries (first at [{i}, {j}] = {w[i, j]}); "
+                "pass allow_negative=True for a signed connectome, or fix the data."
+            )
+        set_ = object.__setattr__
+        set_(self, "weights", _frozen(w))
+
+        if self.tract_lengths is not None:
+            tl = _as_matrix(self.tract_lengths, "tract_lengths", where)
+            if tl.shape != w.shape:
+                raise ConnectomeError(
+                    f"{where}: tract_lengths has shape {tl.shape} but weights has {w.shape}; "
+                    "both must describe the same regions in the same order."
+                )
+            if (tl < 0).any():
+                i, j = np.argwhere(tl < 0)[0]
+                raise ConnectomeError(
+                    f"{where}: tract_lengths has negative entries (first at [{i}, {j}] = {tl[i, j]}); "
+                    "lengths are distances in mm and must be >= 0."
+                )
+            set_(self, "tract_lengths", _frozen(tl))
+
+        if self.labels is None:
+            labels = tuple(f"r{i}" for i in range(n))
+        else:
+            if isinstance(self.labels, str):
+                raise ConnectomeError(f"{where}: labels must be a sequence of strings, got one string.")
+            labels = tuple(str(s) for s in self.labels)
+            if len(labels) != n:
+                raise ConnectomeError(
+                    f"{where}: {len(labels)} labels for {n} regions; give exactly one label per row of weights."
+                )
+        set_(self, "labels", labels)
+
+        if self.centres is not None:
+            c = np.array(self.centres, dtype=np.float64)
+            if c.shape != (n, 3):
+                raise ConnectomeError(f"{where}: centres has shape {c.shape}, expected ({n}, 3) (x, y, z per region).")
+            if not np.isfinite(c).all():
+                raise ConnectomeError(f"{where}: centres has non-finite entries.")
+            set_(self, "centres", _frozen(c))
+        if self.areas is not None:
+            a = np.array(self.areas, dtype=np.float64).reshape(-1)
+            if a.shape != (n,):
+                raise ConnectomeError(f"{where}: areas has {a.size} values for {n} regions.")
+            if not np.isfinite(a).all() or (a < 0).any():
+                raise ConnectomeError(f"{where}: areas must be finite and >= 0.")
+            set_(self, "areas", _frozen(a))
+        for attr in ("cortical", "hemispheres"):
+            val = getattr(self, attr)
+            if val is None:
+                continue
+            b = np.asarray(val).reshape(-1)
+            if b.shape != (n,):
+                raise ConnectomeError(f"{where}: {attr} has {b.size} values for {n} regions.")
+            if b.dtype != bool:
+                if not np.isin(b, (0, 1)).all():
+                    raise ConnectomeError(f"{where}: {attr} must be boolean (0/1), got values {np.unique(b)[:5]}.")
+                b = b.astype(bool)
+            set_(self, attr, _frozen(b.copy()))
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return int(self.weights.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_regions
+
+    @property
+    def _offdiag(self) -> np.ndarray:
+        return ~np.eye(self.n_regions, dtype=bool)
+
+    @property
+    def density(self) -> float:
+        """Fraction of non-zero off-diagonal weights, ``nnz / (n (n - 1))`` (1.0 for a single region)."""
+        n = self.n_regions
+        if n < 2:
+            return 1.0
+        return float(np.count_nonzero(self.weights[self._offdiag]) / (n * (n - 1)))
+
+    @property
+    def in_strength(self) -> np.ndarray:
+        """Summed input weight of each region (row sums, ``W.sum(axis=1)``)."""
+        return self.weights.sum(axis=1)
+
+    @property
+    def out_strength(self) -> np.ndarray:
+        """Summed output weight of each region (column sums, ``W.sum(axis=0)``)."""
+        return self.weights.sum(axis=0)
+
+    @property
+    def strength(self) -> np.ndarray:
+        """Total strength, in + out (equals 2x the row sum for a symmetric matrix)."""
+        return self.in_strength + self.out_strength
+
+    @property
+    def in_degree(self) -> np.ndarray:
+        """Number of non-zero inputs per region, self-connections excluded."""
+        return np.count_nonzero(self.weights * self._offdiag, axis=1)
+
+    @property
+    def out_degree(self) -> np.ndarray:
+        """Number of non-zero outputs per region, self-connections excluded."""
+        return np.count_nonzero(self.weights * self._offdiag, axis=0)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of distinct neighbours per region (input or output), self-connections excluded."""
+        nz = (self.weights != 0) & self._offdiag
+        return np.count_nonzero(nz | nz.T, axis=1)
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether ``weights`` equals its transpose exactly."""
+        return bool(np.array_equal(self.weights, self.weights.T))
+
+    @property
+    def spectral_radius(self) -> float:
+        """Largest eigenvalue modulus of ``weights``."""
+        return float(np.max(np.abs(np.linalg.eigvals(self.weights))))
+
+    def index(self, label: str) -> int:
+        """Position of a region label (raises :class:`ConnectomeError` with close matches when unknown, or
+        when the label names several regions)."""
+        hits = [i for i, s in enumerate(self.labels) if s == label]
+        if not hits:
+            raise ConnectomeError(
+                f"Connectome: unknown region label {label!r}; {close_matches(label, set(self.labels))}"
+            )
+        if len(hits) > 1:
+            raise ConnectomeError(
+                f"Connectome: label {label!r} names {len(hits)} regions (indices {hits[:10]}); select by index."
+            )
+        return hits[0]
+
+    def __repr__(self) -> str:
+        w = self.weights[self._offdiag] if self.n_regions > 1 else self.weights.ravel()
+        nz = w[w != 0]
+        wr = f"[{_fmt(nz.min())}, {_fmt(nz.max())}]" if nz.size else "all zero"
+        parts = [f"{self.n_regions} regions", f"density {_fmt(self.density)}", f"weights in {wr}"]
+        if self.tract_lengths is not None:
+            tl = self.tract_lengths[self._offdiag] if self.n_regions > 1 else self.tract_lengths.ravel()
+            tl = tl[tl > 0]
+            if tl.size:
+                parts.append(f"tract lengths in [{_fmt(tl.min())}, {_fmt(tl.max())}] mm")
+        if np.any(np.diag(self.weights) != 0):
+            parts.append("self-connections")
+        if self.name:
+            parts.append(f"name={self.name!r}")
+        return f"Connectome({', '.join(parts)})"
+
+    # ------------------------------------------------------------------ derived quantities
+    def delays(self, speed: float) -> np.ndarray:
+        """Conduction delays ``tract_lengths / speed``.
+
+        Parameters
+        ----------
+        speed : float
+            Conduction speed, > 0, in mm per time unit (mm/ms gives delays in ms; TVB's default is 3 mm/ms).
+            ``numpy.inf`` gives zero delays.
+
+        Returns
+        -------
+        (n, n) ndarray, float64, [target, source].
+        """
+        try:
+            speed = float(speed)
+        except (TypeError, ValueError):
+            raise ConnectomeError(f"Connectome.delays: speed must be a number, got {speed!r}.") from None
+        if not speed > 0 or np.isnan(speed):
+            raise ConnectomeError(
+                f"Connectome.delays: speed must be > 0 (mm per time unit, e.g. 3.0 mm/ms), got {speed}."
+            )
+        if self.tract_lengths is None:
+            raise ConnectomeError(
+                "Connectome.delays: this connectome has no tract_lengths; load a file that has them, pass "
+                "tract_lengths=..., or use .with_euclidean_lengths() (needs centres)."
+            )
+        return self.tract_lengths / speed
+
+    def with_euclidean_lengths(self) -> "Connectome":
+        """Copy with tract lengths set to the Euclidean distances between region centres (mm)."""
+        if self.centres is None:
+            raise ConnectomeError("Connectome.with_euclidean_lengths: no centres; give centres=(n, 3) coordinates.")
+        d = np.linalg.norm(self.centres[:, None, :] - self.centres[None, :, :], axis=-1)
+        return replace(self, tract_lengths=d)
+
+    # ------------------------------------------------------------------ operations
+    def normalise(self, method: str = "max", *, zero_rows: str = "raise") -> "Connectome":
+        """Scale the weights.
+
+        Parameters
+        ----------
+        method : {'none', 'max', 'rows', 'spectral'}
+            ``'max'``: divide by the largest absolute weight (TVB's ``scale_weights('tract')`` analogue);
+            ``'rows'``: each row divided by its sum, so every region's inputs sum to 1 (the normalisation of
+            Delicado et al. 2025: the homogeneous state is then invariant); ``'spectral'``: divide by the
+            spectral radius (largest eigenvalue modulus), so that ``G`` is directly the coupling at which a
+            linear network's stability changes; ``'none'``: unchanged copy.
+        zero_rows : {'raise', 'keep'}
+            For ``'rows'``: what to do with regions that receive no input (row sum 0): raise (default) or
+            keep their row at 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Connectome(np.array([[0., 1.], [3., 1.]])).normalise("rows").weights.sum(axis=1).tolist()
+        [1.0, 1.0]
+        """
+        if method not in NORMALISATIONS:
+            raise ConnectomeError(f"Connectome.normalise: unknown method {method!r}; {close_matches(method, NORMALISATIONS)}")
+        w = self.weights.copy()
+        if method == "none":
+            pass
+        elif method == "max":
+            m = np.abs(w).max()
+            if m == 0:
+                raise ConnectomeError("Connectome.normalise('max'): all weights are zero; nothing to scale by.")
+            w /= m
+        elif method == "rows":
+            if self.allow_negative and (w < 0).any():
+                raise ConnectomeError(
+                    "Connectome.normalise('rows'): signed weights make row sums meaningless; use 'max' or 'spectral'."
+                )
+            s = w.sum(axis=1)
+            zero = s == 0
+            if zero.any():
+                if zero_rows != "keep":
+                    names = [self.labels[i] for i in np.flatnonzero(zero)[:10]]
+                    raise ConnectomeError(
+                        f"Connectome.normalise('rows'): {int(zero.sum())} regions receive no input (row sum 0), "
+                        f"e.g. {names}; remove them with .subset(...), or pass zero_rows='keep' to leave them at 0."
+                    )
+                s = np.where(zero, 1.0, s)
+            w /= s[:, None]
+        elif method == "spectral":
+            rho = self.spectral_radius
+            if rho == 0:
+                raise ConnectomeError(
+                    "Connectome.normalise('spectral'): spectral radius is 0 (nilpotent or zero matrix); use 'max'."
+                )
+            w /= rho
+        return replace(self, weights=w)
+
+    normalize = normalise
+
+    def symmetrise(self, how: str = "mean") -> "Connectome":
+        """Make weights (and tract lengths) symmetric: ``'mean'`` (W + W.T)/2, ``'max'``, ``'min'``,
+        ``'upper'`` (copy the upper triangle down) or ``'lower'``."""
+        ops = {
+            "mean": lambda a: 0.5 * (a + a.T),
+            "max": lambda a: np.maximum(a, a.T),
+            "min": lambda a: np.minimum(a, a.T),
+            "upper": lambda a: np.triu(a) + np.triu(a, 1).T,
+            "lower": lambda a: np.tril(a) + np.tril(a, -1).T,
+        }
+        if how not in ops:
+            raise ConnectomeError(f"Connectome.symmetrise: unknown how={how!r}; {close_matches(how, ops)}")
+        f = ops[how]
+        tl = None if self.tract_lengths is None else f(self.tract_lengths)
+        return replace(self, weights=f(self.weights), tract_lengths=tl)
+
+    symmetrize = symmetrise
+
+    def threshold(self, value: float | None = None, *, density: float | None = None) -> "Connectome":
+        """Zero weak connections: absolute (``|w| < value`` -> 0) or proportional (keep the strongest
+        ``density`` fraction of off-diagonal entries, ties broken by position; diagonal kept as is).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = Connectome(np.arange(16.).reshape(4, 4)).without_self_connections()
+        >>> c.threshold(density=0.5).density
+        0.5
+        """
+        if (value is None) == (density is None):
+            raise ConnectomeError("Connectome.threshold: give exactly one of value=... (absolute) or density=... (0..1).")
+        w = self.weights.copy()
+        if value is not None:
+            if not np.isfinite(value) or value < 0:
+                raise ConnectomeError(f"Connectome.threshold: value must be finite and >= 0, got {value}.")
+            w[np.abs(w) < value] = 0.0
+        else:
+            if not (0.0 <= density <= 1.0):
+                raise ConnectomeError(f"Connectome.threshold: density must be in [0, 1], got {density}.")
+            n = self.n_regions
+            off = self._offdiag
+            vals = np.abs(w[off])
+            k = int(round(density * n * (n - 1)))
+            keep = np.zeros(vals.size, dtype=bool)
+            if k > 0:
+                keep[np.argsort(-vals, kind="stable")[:k]] = True
+            sub = w[off]
+            sub[~keep] = 0.0
+            w[off] = sub
+        return replace(self, weights=w)
+
+    def without_self_connections(self) -> "Connectome":
+        """Copy with the diagonal of ``weights`` set to zero (tract lengths unchanged)."""
+        w = self.weights.copy()
+        np.fill_diagonal(w, 0.0)
+        return replace(self, weights=w)
+
+    remove_self_connections = without_self_connections
+
+    def subset(self, regions: Iterable[int | str] | np.ndarray) -> "Connectome":
+        """Copy restricted to some regions (indices, labels or a boolean mask), in the given order."""
+        regions = list(regions) if not isinstance(regions, np.ndarray) else regions
+        if isinstance(regions, np.ndarray) and regions.dtype == bool:
+            if regions.shape != (self.n_regions,):
+                raise ConnectomeError(f"Connectome.subset: boolean mask has shape {regions.shape}, expected ({self.n_regions},).")
+            idx = np.flatnonzero(regions)
+        else:
+            idx_list = []
+            for r in regions:
+                if isinstance(r, str):
+                    idx_list.append(self.index(r))
+                else:
+                    i = int(r)
+                    if i != r or not -self.n_regions <= i < self.n_regions:
+                        raise ConnectomeError(f"Connectome.subset: index {r!r} out of range for {self.n_regions} regions.")
+                    idx_list.append(i % self.n_regions)
+            idx = np.asarray(idx_list, dtype=int)
+        if idx.size == 0:
+            raise ConnectomeError("Connectome.subset: no regions selected.")
+        if np.unique(idx).size != idx.size:
+            raise ConnectomeError("Connectome.subset: a region is selected twice.")
+        ix = np.ix_(idx, idx)
+
+        def take(a):
+            return None if a is None else a[idx]
+
+        return replace(
+            self,
+            weights=self.weights[ix],
+            tract_lengths=None if self.tract_lengths is None else self.tract_lengths[ix],
+            labels=[self.labels[i] for i in idx],
+            centres=take(self.centres),
+            areas=take(self.areas),
+            cortical=take(self.cortical),
+            hemispheres=take(self.hemispheres),
+        )
+
+    def scaled(self, factor: float) -> "Connectome":
+        """Copy with weights multiplied by ``factor``."""
+        return replace(self, weights=self.weights * float(factor))
+
+    # ------------------------------------------------------------------ plotting
+    def plot(self, ax=None, *, what: str = "weights", log: bool = False, cmap: str = "viridis"):
+        """Show the weights (or tract lengths) matrix with matplotlib; returns the Axes.
+
+        Works with any backend (including Agg); rows are targets, columns sources.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import LogNorm
+
+        if what not in ("weights", "tract_lengths"):
+            raise ConnectomeError(f"Connectome.plot: what must be 'weights' or 'tract_lengths', got {what!r}.")
+        m = getattr(self, what)
+        if m is None:
+            raise ConnectomeError(f"Connectome.plot: this connectome has no {what}.")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 4.5))
+        norm = None
+        data = m
+        if log:
+            pos = m[m > 0]
+            if pos.size == 0:
+                raise ConnectomeError("Connectome.plot(log=True): no positive entries to show.")
+            data = np.where(m > 0, m, np.nan)
+            norm = LogNorm(vmin=pos.min(), vmax=pos.max())
+        im = ax.imshow(data, cmap=cmap, norm=norm, interpolation="nearest")
+        ax.figure.colorbar(im, ax=ax, label=what.replace("_", " ") + (" (mm)" if what == "tract_lengths" else ""))
+        ax.set_xlabel("source region")
+        ax.set_ylabel("target region")
+        ax.set_title(self.name or f"{self.n_regions}-region connectome")
+        return ax
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write to ``.npz`` (every field) or ``.zip`` (TVB layout). Returns the path.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> c = Connectome(np.array([[0., 1.], [2., 0.]]), labels=["a", "b"])
+        >>> p = c.save(os.path.join(tempfile.mkdtemp(), "c.npz"))
+        >>> np.array_equal(load_connectome(p).weights, c.weights)
+        True
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".npz":
+            arrays: dict[str, Any] = {"weights": self.weights, "labels": np.array(self.labels, dtype=str),
+                                      "name": np.array(self.name), "allow_negative": np.array(self.allow_negative)}
+            for k in ("tract_lengths", "centres", "areas", "cortical", "hemispheres"):
+                v = getattr(self, k)
+                if v is not None:
+                    arrays[k] = v
+            np.savez(path, **arrays)
+        elif suffix == ".zip":
+            def txt(a, fmt="%.18e"):
+                buf = io.StringIO()
+                np.savetxt(buf, a, fmt=fmt)
+                return buf.getvalue()
+
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("weights.txt", txt(self.weights))
+                tl = self.tract_lengths if self.tract_lengths is not None else np.zeros_like(self.weights)
+                z.writestr("tract_lengths.txt", txt(tl))
+                centres = self.centres if self.centres is not None else np.zeros((self.n_regions, 3))
+                for lab in self.labels:
+                    if re.search(r"\s", lab):
+                        raise ConnectomeError(f"Connectome.save(.zip): label {lab!r} contains whitespace, which "
+                                              "the TVB centres.txt format cannot hold; save as .npz instead.")
+                z.writestr("centres.txt", "".join(
+                    f"{lab} {x!r} {y!r} {zz!r}\n" for lab, (x, y, zz) in zip(self.labels, centres.tolist())))
+                if self.areas is not None:
+                    z.writestr("areas.txt", txt(self.areas))
+                if self.cortical is not None:
+                    z.writestr("cortical.txt", txt(self.cortical.astype(int), "%d"))
+                if self.hemispheres is not None:
+                    z.writestr("hemispheres.txt", txt(self.hemispheres.astype(int), "%d"))
+        else:
+            raise ConnectomeError(f"Connectome.save: unsupported extension {suffix!r} in {path}; use .npz or .zip.")
+        return path
+
+    # ================================================================== loaders
+    @classmethod
+    def from_tvb_zip(cls, path: str | os.PathLike, **kwargs) -> "Connectome":
+        """Read a TVB connectivity zip (members may be in a sub-folder and ``.bz2``/``.gz`` compressed).
+
+        ``centres.txt`` lines are ``label x y z`` (extra columns ignored). Missing ``tract_lengths.txt``
+        (or an empty one) gives ``tract_lengths=None``. ``kwargs`` override fields (e.g. ``name``).
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ConnectomeError(f"Connectome.from_tvb_zip: no such file {path}.")
+        try:
+            zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise ConnectomeError(f"Connectome.from_tvb_zip: {path} is not a zip archive.") from None
+        with zf:
+            members: dict[str, str] = {}
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                base = info.filename.rsplit("/", 1)[-1]
+                stem = re.sub(r"\.(txt)(\.bz2|\.gz)?$", "", base)
+                if stem != base:
+                    members.setdefault(stem, info.filename)
+
+            def read(stem: str) -> str | None:
+                member = members.get(stem)
+                if member is None:
+                    return None
+                raw = zf.read(member)
+                if member.endswith(".bz2"):
+                    raw = bz2.decompress(raw)
+                elif member.endswith(".gz"):
+                    raw = gzip.decompress(raw)
+                return raw.decode("utf-8", errors="replace")
+
+            wtxt = read("weights")
+            if wtxt is None:
+                raise ConnectomeError(
+                    f"Connectome.from_tvb_zip: {path} has no weights.txt (members: {sorted(members)}); "
+                    "a TVB connectivity zip needs weights.txt, tract_lengths.txt and centres.txt."
+                )
+            where = f"{path.name}:weights.txt"
+            weights = _loadtxt(wtxt, where)
+            tltxt = read("tract_lengths")
+            tl = None
+            if tltxt is not None and tltxt.strip():
+                tl = _loadtxt(tltxt, f"{path.name}:tract_lengths.txt")
+            labels = centres = None
+            ctxt = read("centres")
+            if ctxt is not None:
+                labels, centres = _parse_centres(ctxt, f"{path.name}:centres.txt")
+            extra: dict[str, Any] = {}
+            for key in ("areas", "cortical", "hemispheres"):
+                t = read(key)
+                if t is not None and t.strip():
+                    extra[key] = _loadtxt(t, f"{path.name}:{key}.txt", ndmin=1).reshape(-1)
+        fields = dict(weights=weights, tract_lengths=tl, labels=labels, centres=centres, name=path.name, **extra)
+        fields.update(kwargs)
+        return cls(**fields)
+
+    @classmethod
+    def from_tvb_data(cls, name: str | int = 76, **kwargs) -> "Connectome":
+        """Load one of the small connectomes shipped with the optional ``tvb-data`` package.
+
+        Parameters
+        ----------
+        name : int or str
+            Number of regions (66, 68, 76, 96, 192) or a name like ``"tvb76"``, ``"connectivity_76"``,
+            ``"connectivity_76.zip"``.
+        """
+        n = _tvb_data_size(name)
+        if n is None:
+            valid = [f"tvb{k}" for k in TVB_DATA_CONNECTOMES]
+            raise ConnectomeError(
+                f"Connectome.from_tvb_data: unknown connectome {name!r}; valid names are {valid} "
+                f"(or the numbers {list(TVB_DATA_CONNECTOMES)})."
+            )
+        try:
+            spec = importlib.util.find_spec("tvb_data")
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
+            raise ConnectomeError(
+                f"Connectome.from_tvb_data({name!r}) needs the optional package 'tvb-data' (GPL, not bundled): "
+                + _TVB_EXTRA_HINT + "."
+            )
+        for root in spec.submodule_search_locations:
+            p = Path(root) / "connectivity" / f"connectivity_{n}.zip"
+            if p.is_file():
+                kwargs.setdefault("name", f"tvb{n}")
+                return cls.from_tvb_zip(p, **kwargs)
+        raise ConnectomeError(
+            f"Connectome.from_tvb_data: connectivity_{n}.zip not found in the installed tvb_data package "
+            f"({list(spec.submodule_search_locations)}); reinstall tvb-data (`pip install --force-reinstall tvb-data`)."
+        )
+
+    @classmethod
+    def from_mat(cls, path: str | os.PathLike, weights_key: str = "Cmat", lengths_key: str | None = "Dmat",
+                 **kwargs) -> "Connectome":
+        """Read a MATLAB file in neurolib's layout (``Cmat`` weights, ``Dmat`` tract lengths in mm).
+
+        Set ``lengths_key=None`` to ignore lengths. Row/column orientation is kept as stored (neurolib
+        also uses ``Cmat[target, source]``).
+        """
+        from scipy.io import loadmat
+
+        path = Path(path)
+        try:
+            d = loadmat(path)
+        except FileNotFoundError:
+            raise ConnectomeError(f"Connectome.from_mat: no such file {path}.") from None
+        except Exception as exc:  # scipy raises several types for malformed files
+            raise ConnectomeError(f"Connectome.from_mat: cannot read {path} as a .mat file ({exc}).") from None
+        keys = [k for k in d if not k.startswith("__")]
+        if weights_key not in d:
+            raise ConnectomeError(
+                f"Connectome.from_mat: {path.name} has no variable {weights_key!r}; it has {keys}. "
+                "Pass weights_key=... (and lengths_key=...)."
+            )
+        tl = None
+        if lengths_key is not None:
+            if lengths_key not in d:
+                raise ConnectomeError(
+                    f"Connectome.from_mat: {path.name} has no variable {lengths_key!r}; it has {keys}. "
+                    "Pass lengths_key=None if the file has no tract lengths."
+                )
+            tl = d[lengths_key]
+        kwargs.setdefault("name", path.name)
+        return cls(weights=d[weights_key], tract_lengths=tl, **kwargs)
+
+    @classmethod
+    def from_matrices(cls, weights, tract_lengths=None, **kwargs) -> "Connectome":
+        """Build from arrays or from plain matrix files (``.npy``, ``.csv``, ``.txt``/``.dat`` whitespace).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Connectome.from_matrices(np.eye(2) * 0 + [[0, 1], [1, 0]]).n_regions
+        2
+        """
+        w = _read_matrix(weights, "weights")
+        tl = None if tract_lengths is None else _read_matrix(tract_lengths, "tract_lengths")
+        if isinstance(weights, (str, os.PathLike)):
+            kwargs.setdefault("name", Path(weights).name)
+        return cls(weights=w, tract_lengths=tl, **kwargs)
+
+    @classmethod
+    def from_triplets(cls, path: str | os.PathLike, *, index_base: int = 0, **kwargs) -> "Connectome":
+        """Read an ``i j value`` triplet file whose first line is the number of regions.
+
+        ``i`` is the row (target) and ``j`` the column (source), as in ``sc2017.dat`` of the AAL90 data,
+        whose indices are 0-based (``index_base=0``, the default; use 1 for MATLAB-style files). Absent
+        pairs are 0; a pair listed twice is an error.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ConnectomeError(f"Connectome.from_triplets: no such file {path}.")
+        with open(path) as fh:
+            header = fh.readline().split()
+            try:
+                if len(header) != 1:
+                    raise ValueError
+                n = int(header[0])
+            except ValueError:
+                raise ConnectomeError(
+                    f"Connectome.from_triplets: {path.name} line 1 must hold the number of regions alone, "
+                    f"got {' '.join(header)!r}."
+                ) from None
+            try:
+                data = np.loadtxt(fh, ndmin=2)
+            except ValueError as exc:
+                raise ConnectomeError(f"Connectome.from_triplets: {path.name}: malformed line ({exc}).") from None
+        if data.size == 0:
+            data = np.zeros((0, 3))
+        if data.shape[1] != 3:
+            raise ConnectomeError(f"Connectome.from_triplets: {path.name} must have 3 columns 'i j value', got {data.shape[1]}.")
+        ij = data[:, :2]
+        if not np.array_equal(ij, np.round(ij)):
+            raise ConnectomeError(f"Connectome.from_triplets: {path.name} has non-integer indices.")
+        ij = ij.astype(np.int64) - index_base
+        if ij.size and (ij.min() < 0 or ij.max() >= n):
+            raise ConnectomeError(
+                f"Connectome.from_triplets: {path.name} indices run from {ij.min() + index_base} to "
+                f"{ij.max() + index_base} but the header says {n} regions with index_base={index_base}; "
+                "check index_base (0 for 0-based files, 1 for 1-based)."
+            )
+        flat = ij[:, 0] * n + ij[:, 1]
+        if np.unique(flat).size != flat.size:
+            raise ConnectomeError(f"Connectome.from_triplets: {path.name} lists some (i, j) pair twice.")
+        w = np.zeros((n, n))
+        w[ij[:, 0], ij[:, 1]] = data[:, 2]
+        kwargs.setdefault("name", path.name)
+        return cls(weights=w, **kwargs)
+
+    @classmethod
+    def from_npz(cls, path: str | os.PathLike, key: str | None = None, **kwargs) -> "Connectome":
+        """Read an ``.npz``: our :meth:`save` layout (key ``weights`` plus optional fields), or an archive
+        holding a single matrix (e.g. ``NormalizedMatrix.npz``), or the matrix named by ``key``."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConnectomeError(f"Connectome.from_npz: no such file {path}.")
+        with np.load(path, allow_pickle=False) as d:
+            keys = list(d.keys())
+            fields: dict[str, Any] = {}
+            if key is None and "weights" in keys:
+                fields["weights"] = d["weights"]
+                for k in ("tract_lengths", "centres", "areas", "cortical", "hemispheres"):
+                    if k in keys:
+                        fields[k] = d[k]
+                if "labels" in keys:
+                    fields["labels"] = [str(s) for s in d["labels"]]
+                if "name" in keys:
+                    fields["name"] = str(d["name"])
+                if "allow_negative" in keys:
+                    fields["allow_negative"] = bool(d["allow_negative"])
+            else:
+                if key is None:
+                    if len(keys) != 1:
+                        raise ConnectomeError(
+                            f"Connectome.from_npz: {path.name} holds {keys}; pass key=... naming the weights matrix."
+                        )
+                    key = keys[0]
+                if key not in keys:
+                    raise ConnectomeError(f"Connectome.from_npz: {path.name} has no array {key!r}; {close_matches(key, keys)}")
+                fields["weights"] = d[key]
+                fields["name"] = path.name
+        fields.update(kwargs)
+        return cls(**fields)
+
+    @classmethod
+    def from_aal90(cls, directory: str | os.PathLike, matrix: str = "raw", **kwargs) -> "Connectome":
+        """Load the AAL90 data of Delicado, Huguet & Clusella 2025 from its folder (``sc2017.dat``,
+        ``NormalizedMatrix.npz``, ``aal.dat``), with labels, MNI centres and hemispheres from ``aal.dat``.
+
+        ``matrix='raw'`` reads ``sc2017.dat``; ``'normalized'`` reads ``NormalizedMatrix.npz`` (row sums 1).
+        No tract lengths are provided by these files.
+        """
+        d = Path(directory)
+        files = {"raw": "sc2017.dat", "normalized": "NormalizedMatrix.npz", "normalised": "NormalizedMatrix.npz"}
+        if matrix not in files:
+            raise ConnectomeError(f"Connectome.from_aal90: matrix must be 'raw' or 'normalized', got {matrix!r}.")
+        table = read_aal_table(d / "aal.dat") if (d / "aal.dat").is_file() else None
+        meta: dict[str, Any] = {}
+        if table is not None:
+            meta = dict(labels=table["labels"], centres=table["centres"], hemispheres=table["hemispheres"])
+        meta.update(kwargs)
+        meta.setdefault("name", f"aal90 ({files[matrix]})")
+        if files[matrix].endswith(".dat"):
+            return cls.from_triplets(d / files[matrix], **meta)
+        return cls.from_npz(d / files[matrix], key="normalized_matrix", **meta)
+
+
+# ====================================================================== helpers
+def _loadtxt(text: str, where: str, ndmin: int = 2) -> np.ndarray:
+    try:
+        return np.loadtxt(io.StringIO(text), ndmin=ndmin)
+    except ValueError as exc:
+        raise ConnectomeError(f"{where}: cannot parse numbers ({exc}).") from None
+
+
+def _parse_centres(text: str, where: str) -> tuple[list[str] | None, np.ndarray]:
+    labels: list[str] = []
+    coords: list[list[float]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        tok = line.split()
+        if not tok:
+            continue
+        try:
+            # 'x y z' (no label) or 'label x y z [ignored ...]'
+            if len(tok) == 3:
+                coords.append([float(t) for t in tok])
+                labels.append("")
+            else:
+                coords.append([float(t) for t in tok[1:4]])
+                labels.append(tok[0])
+        except ValueError:
+            raise ConnectomeError(f"{where} line {lineno}: expected 'label x y z', got {line.strip()!r}.") from None
+    if all(lab == "" for lab in labels):
+        return None, np.array(coords)
+    return labels, np.array(coords)
+
+
+def _read_matrix(src, what: str) -> np.ndarray:
+    if not isinstance(src, (str, os.PathLike)):
+        return np.asarray(src)
+    p = Path(src)
+    if not p.is_file():
+        raise ConnectomeError(f"Connectome: {what} file {p} does not exist.")
+    suf = p.suffix.lower()
+    try:
+        if suf == ".npy":
+            return np.load(p, allow_pickle=False)
+        if suf == ".csv":
+            return np.loadtxt(p, delimiter=",", ndmin=2)
+        if suf in (".txt", ".dat", ".tsv"):
+            return np.loadtxt(p, ndmin=2)
+    except ValueError as exc:
+        raise ConnectomeError(f"Connectome: cannot read {what} from {p} ({exc}); is there a header line?") from None
+    raise ConnectomeError(f"Connectome: unsupported {what} file type {suf!r} ({p}); use .npy, .csv or .txt.")
+
+
+def _tvb_data_size(name: str | int) -> int | None:
+    if isinstance(name, (int, np.integer)):
+        return int(name) if int(name) in TVB_DATA_CONNECTOMES else None
+    m = re.fullmatch(r"(?:tvb[_-]?|connectivity_)?(\d+)(?:\.zip)?", str(name).strip().lower())
+    if m and int(m.group(1)) in TVB_DATA_CONNECTOMES:
+        return int(m.group(1))
+    return None
+
+
+def read_aal_table(path: str | os.PathLike) -> dict[str, Any]:
+    """Read the AAL region table ``aal.dat`` (``index name x y z lobe hemi index``, 1-based indices,
+    ``#`` header). Returns ``labels``, ``centres`` (MNI mm), ``lobes``, ``hemispheres`` (True = right)."""
+    path = Path(path)
+    rows = []
+    with open(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            tok = line.split()
+            if not tok or tok[0].startswith("#"):
+                continue
+            if len(tok) < 7:
+                raise ConnectomeError(f"read_aal_table: {path.name} line {lineno}: expected 'index name x y z lobe hemi'.")
+            rows.append(tok)
+    idx = [int(r[0]) for r in rows]
+    if idx != list(range(1, len(rows) + 1)):
+        raise ConnectomeError(f"read_aal_table: {path.name}: indices are not 1..{len(rows)} in order.")
+    hemi = [r[6] for r in rows]
+    if not set(hemi) <= {"L", "R"}:
+        raise ConnectomeError(f"read_aal_table: {path.name}: hemisphere column must be L or R, got {sorted(set(hemi))}.")
+    return {
+        "labels": [r[1] for r in rows],
+        "centres": np.array([[float(v) for v in r[2:5]] for r in rows]),
+        "lobes": [r[5] for r in rows],
+        "hemispheres": np.array([h == "R" for h in hemi]),
+    }
+
+
+def load_connectome(name_or_path: str | int | os.PathLike, **kwargs) -> Connectome:
+    """Load a connectome by file extension, folder or name.
+
+    * ``.zip`` -> TVB zip; ``.mat`` -> neurolib (``Cmat``/``Dmat``); ``.npz`` -> :meth:`Connectome.from_npz`;
+      ``.npy``/``.csv`` -> plain weights matrix; ``.txt``/``.dat`` -> triplets when line 1 is a single
+      integer, else a plain matrix;
+    * a folder holding ``sc2017.dat`` -> AAL90 (:meth:`Connectome.from_aal90`), a folder holding
+      ``weights.txt`` -> unpacked TVB layout; a folder holding one ``connectivity_*.zip`` -> that zip;
+    * a name or number of the ``tvb-data`` connectomes: ``"tvb76"``, ``"connectivity_96"``, ``68``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "w.npy"); np.save(p, np.array([[0., 1.], [1., 0.]]))
+    >>> load_connectome(p).n_regions
+    2
+    """
+    if isinstance(name_or_path, (int, np.integer)):
+        return Connectome.from_tvb_data(name_or_path, **kwargs)
+    p = Path(name_or_path)
+    if p.is_dir():
+        if (p / "sc2017.dat").is_file():
+            return Connectome.from_aal90(p, **kwargs)
+        if (p / "weights.txt").is_file():
+            tl = p / "tract_lengths.txt"
+            fields: dict[str, Any] = {}
+            if (p / "centres.txt").is_file():
+                fields["labels"], fields["centres"] = _parse_centres((p / "centres.txt").read_text(), str(p / "centres.txt"))
+            fields.update(kwargs)
+            return Connectome.from_matrices(p / "weights.txt", tl if tl.is_file() else None, **fields)
+        zips = sorted(p.glob("connectivity_*.zip"))
+        if len(zips) == 1:
+            return Connectome.from_tvb_zip(zips[0], **kwargs)
+        raise ConnectomeError(
+            f"load_connectome: folder {p} holds no recognised connectome (sc2017.dat, weights.txt or one "
+            "connectivity_*.zip)."
+        )
+    if p.is_file():
+        suf = p.suffix.lower()
+        if suf == ".zip":
+            return Connectome.from_tvb_zip(p, **kwargs)
+        if suf == ".mat":
+            return Connectome.from_mat(p, **kwargs)
+        if suf == ".npz":
+            return Connectome.from_npz(p, **kwargs)
+        if suf in (".npy", ".csv"):
+            return Connectome.from_matrices(p, **kwargs)
+        if suf in (".txt", ".dat", ".tsv"):
+            with open(p) as fh:
+                first = fh.readline().split()
+            if len(first) == 1 and re.fullmatch(r"\d+", first[0]):
+                return Connectome.from_triplets(p, **kwargs)
+            return Connectome.from_matrices(p, **kwargs)
+        raise ConnectomeError(
+            f"load_connectome: unsupported file type {suf!r} ({p}); use .zip (TVB), .mat (neurolib), .npz, "
+            ".npy, .csv, .txt or .dat (triplets)."
+        )
+    if _tvb_data_size(str(name_or_path)) is not None:
+        return Connectome.from_tvb_data(str(name_or_path), **kwargs)
+    valid = [f"tvb{k}" for k in TVB_DATA_CONNECTOMES]
+    raise ConnectomeError(
+        f"load_connectome: {str(name_or_path)!r} is neither an existing file/folder nor a known name; "
+        f"known names: {valid} (from tvb-data), {close_matches(str(name_or_path), valid)}"
+    )

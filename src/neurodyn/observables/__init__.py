@@ -1,0 +1,57 @@
+"""Observables of (network) simulations: BOLD, functional connectivity, spectra, streaming reducers, memory checks.
+
+Everything here works on plain NumPy arrays ``(time, region)`` (and xarray DataArrays where noted) and can
+be fed chunk by chunk during a run, so long whole-brain simulations need not store their trajectories.
+"""
+from neurodyn.observables.bold import (
+    BALLOON_PARAMETER_SETS,
+    BalloonParameters,
+    BalloonWindkessel,
+    balloon_parameters,
+    balloon_steady_state,
+    bold_from_activity,
+)
+
+__all__ = [
+    "BALLOON_PARAMETER_SETS",
+    "BalloonParameters",
+    "BalloonWindkessel",
+    "balloon_parameters",
+    "balloon_steady_state",
+    "bold_from_activity",
+]
+from neurodyn.observables.fc import (
+    bandpass,
+    bold_functional_connectivity,
+    fc_similarity,
+    fcd,
+    fcd_window_starts,
+    functional_connectivity,
+    upper_triangle,
+)
+from neurodyn.observables.memory import (
+    available_memory_bytes,
+    check_output_memory,
+    estimate_output_bytes,
+    format_bytes,
+)
+from neurodyn.observables.spectra import dominant_frequency, power_spectrum
+from neurodyn.observables.streaming import RunningCovariance, RunningMoments
+
+__all__ += [
+    "bandpass",
+    "bold_functional_connectivity",
+    "fc_similarity",
+    "fcd",
+    "fcd_window_starts",
+    "functional_connectivity",
+    "upper_triangle",
+    "available_memory_bytes",
+    "check_output_memory",
+    "estimate_output_bytes",
+    "format_bytes",
+    "dominant_frequency",
+    "power_spectrum",
+    "RunningCovariance",
+    "RunningMoments",
+]
