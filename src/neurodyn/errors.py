@@ -69,7 +69,7 @@ def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     Examples
     --------
     >>> close_matches("p/qif_op/vv", ["p/qif_op/v", "p/qif_op/r"])
-    "did you mean 'p/qif_op/v'?"
+    "did you mean 'p/qif_op/v' or 'p/qif_op/r'?"
     """
     choices = list(choices)
     matches = difflib.get_close_matches(name, choices, n=n, cutoff=0.5)
