@@ -175,7 +175,8 @@ class Model:
             solver: str = "euler", sampling_step_size: float | None = None, method: str | None = None,
             rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
             params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
-            progress: bool | None = None, **ignored) -> pd.DataFrame:
+            progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
+            **ignored) -> pd.DataFrame:
         """Integrate and return a time-indexed DataFrame (provenance in ``df.attrs``).
 
         Parameters
@@ -205,6 +206,11 @@ class Model:
             How delayed edges read history (see :mod:`neurodyn.compiler.runtime_numba`).
         progress : bool, optional
             Show a progress bar (default: automatically for runs expected to take more than ~2 s).
+        bounds : dict {state path: (low, high)}, optional
+            Clip states into [low, high] after every stage (e.g. a rate that must stay >= 0, as TVB does).
+        on_chunk : callable(times, values), optional
+            Called with each chunk of recorded samples as the run proceeds (fixed-step solvers), so that
+            observables can be reduced on the fly; with ``store=False`` nothing else is kept.
         """
         T = _positive("simulation_time", simulation_time)
         dt = _positive("step_size", step_size)
@@ -230,16 +236,20 @@ class Model:
         self._set_params(data, params)
         self._set_params(data, initial_state)
         labels, kinds, pos, cplx = self.output_columns(outputs, data)
-        out = np.zeros((n_samples, len(labels)), dtype=data.dtype)
+        out = np.zeros((n_samples if store else 0, len(labels)), dtype=data.dtype)
         if isinstance(scheme, Tableau):
             g_pos, g_sig = self._noise(noise, data)
-            self._run_fixed(data, scheme, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed, progress)
+            clip = self._bounds(bounds, data)
+            self._run_fixed(data, scheme, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed, progress,
+                            clip, on_chunk, n_samples)
         else:
+            if on_chunk is not None or not store or bounds:
+                raise SolverError("on_chunk, store=False and bounds need a fixed-step solver")
             if self.ir.has_delays:
                 raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
                                   "('heun' or 'rk4') with a small step")
             self._run_adaptive(data, scheme, ds, n_samples, kinds, pos, out, rtol, atol, T)
-        times = np.arange(n_samples) * ds
+        times = np.arange(out.shape[0]) * ds
         cols = {}
         for c, lab in enumerate(labels):
             cols[lab] = out[:, c] if cplx[c] else out[:, c].real
@@ -274,8 +284,23 @@ class Model:
                     f"(solver='scipy', method='LSODA'), or check the parameters and inputs.")
         raise SimulationError(f"the state became non-finite at step {step + 1}")
 
+    def _bounds(self, bounds, data):
+        pos, lo, hi = [], [], []
+        for path, (low, high) in dict(bounds or {}).items():
+            for gi, i, v, node in self.ir.find(path):
+                if v.kind != "state" or v.dtype == "complex":
+                    raise InputError(f"bounds apply to real state variables; {path!r} is a {v.dtype} {v.kind}")
+                low = -np.inf if low is None else float(low)
+                high = np.inf if high is None else float(high)
+                if not low < high:
+                    raise InputError(f"bounds for {path!r}: low ({low}) must be below high ({high})")
+                pos.append(data.position(gi, v.sym, i)[1])
+                lo.append(low)
+                hi.append(high)
+        return np.array(pos, dtype=np.int64), np.array(lo, dtype=float), np.array(hi, dtype=float)
+
     def _run_fixed(self, data, tab: Tableau, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed,
-                   progress):
+                   progress, clip, on_chunk, n_samples):
         k = self.kernel
         y = data.y0.copy()
         a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
@@ -297,15 +322,22 @@ class Model:
         while step < n_steps:
             nst = min(chunk, n_steps - step)
             xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
+            row0 = -(-step // rec_every)                      # first sample row in this chunk
+            row1 = min(n_samples, -(-(step + nst) // rec_every))
+            buf = out[row0:row1] if on_chunk is None else np.zeros((max(row1 - row0, 0), len(pos)), out.dtype)
             t_chunk = _time.perf_counter()
             bad, at = k.run_fixed(y, a, data.p, M, 0.0, dt, step, nst, tab.A, tab.b, tab.c, tab.noise_stage,
-                                  g_pos, g_sig, xi, rec_every, kinds, pos, out, 0)
+                                  g_pos, g_sig, xi, rec_every, kinds, pos, buf, row0, *clip)
             elapsed = _time.perf_counter() - t_chunk
             if bad >= 0:
                 if bar is not None:
                     bar.close()
                 self._fail(data, y, int(bad), int(at), dt, tab.name)
             step += nst
+            if on_chunk is not None and buf.shape[0]:
+                on_chunk(np.arange(row0, row1) * rec_every * dt, buf)
+                if out.shape[0]:
+                    out[row0:row1] = buf
             if bar is not None:
                 bar.update(nst)
             elif not first and step < n_steps and (progress or (progress is None and

@@ -67,13 +67,13 @@ import numpy
 import numpy as np
 {decorator_import}
 from neurodyn.compiler.runtime_{backend} import (nd_heaviside, nd_max, nd_min, nd_real, nd_imag, csr_accum,
-    delayed_accum, push_history, ext_apply, first_nonfinite)
+    delayed_accum, push_history, ext_apply, first_nonfinite, clip_states)
 '''
 
 LOOP_NUMBA = '''
 @njit(cache=True, nogil=True)
 def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_sig, xi,
-              rec_every, rec_kind, rec_pos, out, row0):
+              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi):
     ny = y.size
     s = B.size
     K = np.zeros((s, ny), dtype=y.dtype)
@@ -83,6 +83,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
     for j in range(nsteps):
         step = step0 + j
         tn = t0 + step * h
+        {push_before}
         rhs(tn, tn, y, K[0], a, p, M)
         {push}
         if step % rec_every == 0:
@@ -106,6 +107,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
             if noise_stage[st] != 0:
                 for m in range(nn):
                     ytmp[g_pos[m]] += g_sig[m] * xi[j, m]
+            clip_states(ytmp, c_pos, c_lo, c_hi)
             rhs(tn + C[st] * h, tn, ytmp, K[st], a, p, M)
         for q in range(ny):
             acc = K[0, q] * B[0]
@@ -114,6 +116,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
             y[q] += h * acc
         for m in range(nn):
             y[g_pos[m]] += g_sig[m] * xi[j, m]
+        clip_states(y, c_pos, c_lo, c_hi)
         bad = first_nonfinite(y)
         if bad >= 0:
             return bad, step
@@ -122,7 +125,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
 
 LOOP_NUMPY = '''
 def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_sig, xi,
-              rec_every, rec_kind, rec_pos, out, row0):
+              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi):
     s = B.size
     K = np.zeros((s, y.size), dtype=y.dtype)
     nrow = out.shape[0]
@@ -130,6 +133,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
     for j in range(nsteps):
         step = step0 + j
         tn = t0 + step * h
+        {push_before}
         rhs(tn, tn, y, K[0], a, p, M)
         {push}
         if step % rec_every == 0:
@@ -141,10 +145,12 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
             ytmp = y + h * (A[st, :st] @ K[:st])
             if noise_stage[st]:
                 ytmp[g_pos] += g_sig * xi[j]
+            clip_states(ytmp, c_pos, c_lo, c_hi)
             rhs(tn + C[st] * h, tn, ytmp, K[st], a, p, M)
         y += h * (B @ K)
         if g_pos.size:
             y[g_pos] += g_sig * xi[j]
+        clip_states(y, c_pos, c_lo, c_hi)
         bad = first_nonfinite(y)
         if bad >= 0:
             return bad, step
@@ -259,6 +265,11 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     lines.append(f"{deco}def rhs(t, tn, y, dy, a, p, M):")
     lines += body
     lines.append("    return None\n")
-    push = ("push_history(y, a, step, M[12], M[0], M[1], M[10], M[11])" if ir.has_delays else "pass")
-    lines.append((LOOP_NUMBA if numba else LOOP_NUMPY).replace("{push}", push))
+    # states are stored in the history before the step's first stage (a zero delay then reads the state at the
+    # start of the step, as TVB does); derived sources can only be stored after the first stage computed them
+    call = "push_history(y, a, step, M[12], M[0], M[1], M[10], M[11])"
+    derived_sources = any(layout.storage(*p.source) != "y" for p in ir.projections if p.delayed)
+    before = call if ir.has_delays and not derived_sources else "pass"
+    after = call if ir.has_delays and derived_sources else "pass"
+    lines.append((LOOP_NUMBA if numba else LOOP_NUMPY).replace("{push_before}", before).replace("{push}", after))
     return "\n".join(lines)

@@ -111,6 +111,7 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
 
 @njit(cache=True, nogil=True)
 def push_history(y, a, step, hs, sizes, off, buf, bstate):
+    """Store the delayed sources' values at ``step`` (columns ``hs[j, 3]:...``) and mark it the newest."""
     L = bstate[1]
     r = step % L
     for j in range(hs.shape[0]):
@@ -152,3 +153,13 @@ def first_nonfinite(y):
         if not (np.isfinite(v.real) and np.isfinite(v.imag)):
             return q
     return -1
+
+
+@njit(cache=True, nogil=True)
+def clip_states(y, pos, lo, hi):
+    for m in range(pos.size):
+        q = pos[m]
+        if y[q].real < lo[m]:
+            y[q] = lo[m]
+        elif y[q].real > hi[m]:
+            y[q] = hi[m]

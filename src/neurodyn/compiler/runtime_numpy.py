@@ -82,3 +82,8 @@ def ext_apply(t, a, ext, ext_pos, tinfo):
 def first_nonfinite(y):
     bad = np.flatnonzero(~np.isfinite(y))
     return int(bad[0]) if bad.size else -1
+
+
+def clip_states(y, pos, lo, hi):
+    if pos.size:
+        y[pos] = np.clip(y[pos].real, lo, hi)
