@@ -286,7 +286,7 @@ def _gamma_chain_node(order: int, rate: float) -> NodeTemplate:
 
 
 def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = None,
-             step_size: float | None = None) -> CircuitIR:
+             step_size: float | None = None, zero_delays: str = "instant") -> CircuitIR:
     """Flatten ``circuit`` into groups and projections.
 
     Parameters
@@ -297,6 +297,10 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
     step_size : float, optional
         Delays shorter than half a step are treated as instantaneous (as PyRates does); others must be at
         least one step (checked by the simulator).
+    zero_delays : {'instant', 'history'}
+        For matrix edges with delays: connections with (near-)zero delay become an instantaneous projection
+        ('instant', default) or stay in the delayed one and read the state at the start of the step
+        ('history', TVB's convention, with ``delay_mode='step'``).
     """
     nodes = dict(circuit.flat_nodes())
     edges = list(circuit.flat_edges())
@@ -374,7 +378,12 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
         nodes[n] = nodes[n].with_values(vals)
 
     # ---- group nodes by structure ------------------------------------------------------------------------
-    specs = {n: _NodeSpec(t) for n, t in nodes.items()}
+    spec_cache: dict[int, _NodeSpec] = {}
+    specs = {}
+    for n, t in nodes.items():
+        if id(t) not in spec_cache:
+            spec_cache[id(t)] = _NodeSpec(t)
+        specs[n] = spec_cache[id(t)]
     group_of: dict[tuple, list[str]] = {}
     for n, s in specs.items():
         group_of.setdefault(s.key(), []).append(n)
@@ -410,6 +419,11 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
         groups_nodes += list(sub.values())
     # incoming projections per (node, sym) decide whether input defaults are used
     edge_targets = {(tn, _sym(*tv.split("/"))) for (_, _, tn, tv, _, _) in final_edges}
+    matrix_edges = circuit.flat_matrix_edges()
+    for m in matrix_edges:
+        tsym = _sym(*m.target.split("/"))
+        hit_rows = np.flatnonzero((m.weights != 0).any(axis=1))
+        edge_targets |= {(m.targets[i], tsym) for i in hit_rows}
 
     groups = []
     node_index = {}
@@ -451,6 +465,8 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
         p["cols"].append(si)
         p["w"].append(w)
         p["d"].append(0.0 if d is None else d)
+    for m in matrix_edges:
+        _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_delays)
     projections = []
     for (sg, ssym, tg, tsym, delayed), p in proj.items():
         projections.append(ProjectionIR((sg, ssym), (tg, tsym), np.asarray(p["rows"], dtype=np.int64),
@@ -458,6 +474,46 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
                                         np.asarray(p["d"], dtype=float) if delayed else None))
     return assemble_ir(groups, projections, name=circuit.name, template_hash=circuit.template_hash(),
                        node_index=node_index)
+
+
+def _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_delays) -> None:
+    """Add a MatrixEdges block to the projection table, vectorised (no Python loop over connections)."""
+    ssym, tsym = _sym(*m.source.split("/")), _sym(*m.target.split("/"))
+    for names, what in ((m.sources, "source"), (m.targets, "target")):
+        missing = [n for n in names if n not in node_index]
+        if missing:
+            raise VariablePathError(f"{m!r}: unknown {what} node {missing[0]!r}; {close_matches(missing[0], nodes)}")
+    ti, si = np.nonzero(m.weights)
+    w = m.weights[ti, si]
+    sgi = np.array([node_index[n] for n in m.sources], dtype=np.int64).reshape(-1, 2)
+    tgi = np.array([node_index[n] for n in m.targets], dtype=np.int64).reshape(-1, 2)
+    sg, sidx = sgi[si, 0], sgi[si, 1]
+    tg, tidx = tgi[ti, 0], tgi[ti, 1]
+    d = m.delays[ti, si] if m.delays is not None else None
+    for g in set(tg.tolist()):
+        v = groups[g].var(tsym) if any(x.sym == tsym for x in groups[g].variables) else None
+        if v is None or v.kind != "input":
+            kind = v.kind if v is not None else "missing"
+            raise VariablePathError(f"{m!r}: target {m.target!r} must be an input variable of the target nodes "
+                                    f"(it is {kind}); declare it 'input' in its operator")
+    for g in set(sg.tolist()):
+        if not any(x.sym == ssym for x in groups[g].variables):
+            raise VariablePathError(f"{m!r}: source nodes have no variable {m.source!r}")
+    if d is None:
+        delayed_mask = np.zeros(len(w), dtype=bool)
+    elif zero_delays == "history":
+        delayed_mask = np.ones(len(w), dtype=bool)
+    else:
+        small = 0.5 * step_size if step_size is not None else 0.0
+        delayed_mask = d > small
+    pairs = np.stack([sg, tg, delayed_mask.astype(np.int64)], axis=1)
+    for key in {tuple(r) for r in pairs.tolist()} if len(w) else ():
+        sel = np.all(pairs == np.array(key), axis=1)
+        p = proj.setdefault((key[0], ssym, key[1], tsym, bool(key[2])), dict(rows=[], cols=[], w=[], d=[]))
+        p["rows"] += tidx[sel].tolist()
+        p["cols"] += sidx[sel].tolist()
+        p["w"] += w[sel].tolist()
+        p["d"] += (d[sel].tolist() if (d is not None and key[2]) else [0.0] * int(sel.sum()))
 
 
 def _propagate_dtypes(groups: list[GroupIR], projections: list[ProjectionIR]) -> list[GroupIR]:

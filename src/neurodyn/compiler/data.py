@@ -11,6 +11,8 @@ from neurodyn.ir import CircuitIR
 
 __all__ = ["KernelData", "build_data", "DELAY_MODES"]
 
+#: projections with at least this fraction of non-zero weights are stored and applied as dense matrices
+DENSE_FRACTION = 0.25
 #: how delayed values are read from history: at each stage time by cubic or linear interpolation, or once per
 #: step at the nearest grid point (TVB's convention)
 DELAY_MODES = {"cubic": 0, "linear": 1, "step": 2}
@@ -57,7 +59,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         elif st == "p":
             p[off[k]:off[k] + sizes[g]] = vals
     # projections, concatenated CSR
-    hdr = np.zeros((max(len(ir.projections), 1), 4), dtype=np.int64)
+    hdr = np.zeros((max(len(ir.projections), 1), 5), dtype=np.int64)
     indptrs, idxs, ws, ds = [], [], [], []
     ip = nz = 0
     hist_cols: dict[tuple, int] = {}
@@ -66,7 +68,15 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     for k, pj in enumerate(ir.projections):
         tg = pj.target[0]
         indptr, cols, w, d = pj.csr(int(sizes[tg]))
-        hdr[k, 0], hdr[k, 1] = ip, nz
+        n_src = int(sizes[pj.source[0]])
+        hdr[k, 0], hdr[k, 1], hdr[k, 4] = ip, nz, n_src
+        if not pj.delayed and len(cols) >= DENSE_FRACTION * int(sizes[tg]) * n_src:
+            # dense enough: store the full matrix (contiguous, vectorisable inner loop)
+            dense = np.zeros((int(sizes[tg]), n_src))
+            rows = np.repeat(np.arange(int(sizes[tg])), np.diff(indptr))
+            np.add.at(dense, (rows, cols), w)
+            hdr[k, 3] = 1
+            cols, w, d = np.zeros(dense.size, dtype=np.int64), dense.ravel(), np.zeros(dense.size)
         if pj.delayed:
             if pj.source not in hist_cols:
                 sg, ss = pj.source
@@ -90,7 +100,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     if hist_cols:
         max_d = max(float(np.max(pj.delays)) for pj in ir.projections if pj.delayed) / step_size
         L = int(np.ceil(max_d)) + 8
-        buf = np.zeros((L, ncol), dtype=dtype)
+        buf = np.zeros((ncol, L), dtype=dtype)
     else:
         L = 1
         buf = np.zeros((1, 1), dtype=dtype)

@@ -3,7 +3,9 @@
 All take plain arrays so that kernels compiled for one connectivity run on any other of the same structure.
 Layouts (built by :mod:`neurodyn.compiler.data`):
 
-- ``hdr[k] = (indptr offset, nnz offset, history column, unused)`` for projection k;
+- ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes)`` for projection
+  k; a dense projection stores its full row-major weight matrix at the nnz offset;
+- ``buf[column, step % L]`` holds the history of each delayed source element (column-major ring);
 - ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
   1 linear, 2 per-step nearest (the delayed value at t_n - round(d/h) h held for all stages, as TVB does);
 - ``tinfo = (t0, h, ext_t0, ext_dt)``.
@@ -41,10 +43,23 @@ def nd_imag(x):
     return x.imag
 
 
+@njit(cache=True, nogil=True, fastmath=True)
+def _dense_accum(a, o_t, n_t, src, o_s, n_s, w, nz):
+    for i in range(n_t):
+        acc = a[o_t + i] * 0.0
+        row = nz + i * n_s
+        for j in range(n_s):
+            acc += w[row + j] * src[o_s + j]
+        a[o_t + i] += acc
+
+
 @njit(cache=True, nogil=True)
 def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
     ip = hdr[k, 0]
     nz = hdr[k, 1]
+    if hdr[k, 3] == 1:
+        _dense_accum(a, o_t, n_t, src, o_s, hdr[k, 4], w, nz)
+        return
     for i in range(n_t):
         acc = a[o_t + i]
         for q in range(indptr[ip + i], indptr[ip + i + 1]):
@@ -61,15 +76,15 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
             j = oldest
         if j > newest:
             j = newest
-        return buf[j % L, c]
+        return buf[c, j % L]
     if x <= oldest:
-        return buf[oldest % L, c]
+        return buf[c, oldest % L]
     if x >= newest:
-        return buf[newest % L, c]
+        return buf[c, newest % L]
     j = int(math.floor(x))
     if mode == 1 or newest - oldest < 3:
         f = x - j
-        return (1.0 - f) * buf[j % L, c] + f * buf[(j + 1) % L, c]
+        return (1.0 - f) * buf[c, j % L] + f * buf[c, (j + 1) % L]
     j0 = j - 1
     if j0 < oldest:
         j0 = oldest
@@ -80,8 +95,8 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
     l1 = s * (s - 2.0) * (s - 3.0) / 2.0
     l2 = -s * (s - 1.0) * (s - 3.0) / 2.0
     l3 = s * (s - 1.0) * (s - 2.0) / 6.0
-    return (l0 * buf[j0 % L, c] + l1 * buf[(j0 + 1) % L, c] + l2 * buf[(j0 + 2) % L, c]
-            + l3 * buf[(j0 + 3) % L, c])
+    return (l0 * buf[c, j0 % L] + l1 * buf[c, (j0 + 1) % L] + l2 * buf[c, (j0 + 2) % L]
+            + l3 * buf[c, (j0 + 3) % L])
 
 
 @njit(cache=True, nogil=True)
@@ -121,10 +136,10 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
         n = sizes[g]
         if hs[j, 0] == 0:
             for i in range(n):
-                buf[r, c + i] = y[o + i]
+                buf[c + i, r] = y[o + i]
         else:
             for i in range(n):
-                buf[r, c + i] = a[o + i]
+                buf[c + i, r] = a[o + i]
     bstate[0] = step
 
 

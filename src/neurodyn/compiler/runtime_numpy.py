@@ -17,6 +17,10 @@ def _rows(indptr, ip, n_t):
 
 def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
     ip, nz = hdr[k, 0], hdr[k, 1]
+    if hdr[k, 3] == 1:
+        n_s = hdr[k, 4]
+        a[o_t:o_t + n_t] += w[nz:nz + n_t * n_s].reshape(n_t, n_s) @ src[o_s:o_s + n_s]
+        return
     rows, q0, q1 = _rows(indptr, ip, n_t)
     cols = idx[nz + q0:nz + q1]
     np.add.at(a, o_t + rows, w[nz + q0:nz + q1] * src[o_s + cols])
@@ -26,21 +30,21 @@ def hist_values(buf, cols, x, newest, oldest, L, mode):
     x = np.asarray(x, dtype=float)
     if mode == 2:
         j = np.clip(np.floor(x + 0.5).astype(np.int64), oldest, newest)
-        return buf[j % L, cols]
+        return buf[cols, j % L]
     xc = np.clip(x, oldest, newest)
     j = np.floor(xc).astype(np.int64)
     if mode == 1 or newest - oldest < 3:
         j = np.minimum(j, newest - 1) if newest > oldest else j
         f = xc - j
-        return (1 - f) * buf[j % L, cols] + f * buf[np.minimum(j + 1, newest) % L, cols]
+        return (1 - f) * buf[cols, j % L] + f * buf[cols, np.minimum(j + 1, newest) % L]
     j0 = np.clip(j - 1, oldest, newest - 3)
     s = xc - j0
     l0 = -(s - 1) * (s - 2) * (s - 3) / 6
     l1 = s * (s - 2) * (s - 3) / 2
     l2 = -s * (s - 1) * (s - 3) / 2
     l3 = s * (s - 1) * (s - 2) / 6
-    return (l0 * buf[j0 % L, cols] + l1 * buf[(j0 + 1) % L, cols] + l2 * buf[(j0 + 2) % L, cols]
-            + l3 * buf[(j0 + 3) % L, cols])
+    return (l0 * buf[cols, j0 % L] + l1 * buf[cols, (j0 + 1) % L] + l2 * buf[cols, (j0 + 2) % L]
+            + l3 * buf[cols, (j0 + 3) % L])
 
 
 def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo):
@@ -62,7 +66,7 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
     for kind, g, slot, c in hs:
         src = y if kind == 0 else a
         n = sizes[g]
-        buf[r, c:c + n] = src[off[slot]:off[slot] + n]
+        buf[c:c + n, r] = src[off[slot]:off[slot] + n]
     bstate[0] = step
 
 

@@ -15,4 +15,7 @@ from neurodyn.network.connectome import (
     read_aal_table,
 )
 
-__all__ = ["Connectome", "load_connectome", "read_aal_table", "NORMALISATIONS", "TVB_DATA_CONNECTOMES"]
+from neurodyn.network.builder import BrainNetwork, Coupling, Stimulus
+
+__all__ = ["Connectome", "load_connectome", "read_aal_table", "NORMALISATIONS", "TVB_DATA_CONNECTOMES",
+           "BrainNetwork", "Coupling", "Stimulus"]

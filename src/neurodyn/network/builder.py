@@ -1,0 +1,341 @@
+"""Whole-brain networks: one node template per region, coupled through a connectome, simulated by the core.
+
+The network is an ordinary circuit whose long-range coupling is one :class:`~neurodyn.lang.templates.MatrixEdges`
+block per coupling (weights and per-connection delays as data), so it compiles to the same vectorised kernel as
+any other circuit and runs with the core's solvers. Observables (temporal means, functional connectivity,
+Balloon-Windkessel BOLD) are computed chunk by chunk during the run, so long runs of 1000 regions need not
+keep the raw trajectory.
+
+Examples
+--------
+>>> import numpy as np
+>>> from neurodyn.network import Connectome, BrainNetwork, Coupling
+>>> W = np.array([[0.0, 1.0], [1.0, 0.0]])
+>>> net = BrainNetwork("ei_ping_pop", Connectome(W), Coupling("ei_ping_op/s_e", "ei_ping_op/s_net"))
+>>> ds = net.simulate(5.0, 0.01, variables=["ei_ping_op/r_e"], params={"ei_ping_op/eps": 2.0})
+>>> ds["r_e"].dims
+('time', 'region')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from neurodyn.errors import ConnectomeError, InputError, VariablePathError, close_matches
+from neurodyn.ir import build_ir
+from neurodyn.compiler.cache import load_kernel
+from neurodyn.lang.templates import CircuitTemplate, MatrixEdges, NodeTemplate, template_from_yaml
+from neurodyn.network.connectome import Connectome, load_connectome
+from neurodyn.simulate import Model, _backend
+
+__all__ = ["Coupling", "Stimulus", "BrainNetwork"]
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """Long-range coupling: ``target`` (an input, ``op/var``) of region n receives
+    ``gain * sum_m W[n, m] * source_m(t - L[n, m] / speed)``.
+
+    Several Couplings can share a source (e.g. s_e driving both v_e and v_i through separate inputs).
+    """
+
+    source: str
+    target: str
+    gain: float = 1.0
+
+    def __post_init__(self):
+        for name in ("source", "target"):
+            if str(getattr(self, name)).count("/") != 1:
+                raise VariablePathError(f"Coupling {name} must be 'operator/variable', got {getattr(self, name)!r}")
+        if not np.isfinite(self.gain):
+            raise InputError(f"Coupling gain must be finite, got {self.gain}")
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """A rectangular pulse added to input ``target`` (``op/var``) of ``regions`` (indices or labels) for
+    ``start <= t < stop`` (model time units)."""
+
+    target: str
+    regions: tuple
+    amplitude: float
+    start: float
+    stop: float
+
+    def __init__(self, target: str, regions, amplitude: float, start: float, stop: float):
+        if isinstance(regions, (int, str, np.integer)):
+            regions = [regions]
+        object.__setattr__(self, "target", str(target))
+        object.__setattr__(self, "regions", tuple(regions))
+        object.__setattr__(self, "amplitude", float(amplitude))
+        object.__setattr__(self, "start", float(start))
+        object.__setattr__(self, "stop", float(stop))
+        if not (np.isfinite(self.amplitude) and self.start < self.stop):
+            raise InputError(f"Stimulus on {target!r}: need a finite amplitude and start < stop "
+                             f"(got {amplitude}, {start}, {stop})")
+
+
+def _node_template(node) -> NodeTemplate:
+    if isinstance(node, NodeTemplate):
+        return node
+    if isinstance(node, CircuitTemplate):
+        nodes = node.flat_nodes()
+        if len(nodes) != 1:
+            raise InputError(f"a network node must be a single node; circuit {node.name!r} has {len(nodes)}")
+        return next(iter(nodes.values()))
+    t = template_from_yaml(str(node))
+    return _node_template(t)
+
+
+class BrainNetwork:
+    """A node template in every region of a connectome.
+
+    Parameters
+    ----------
+    node : NodeTemplate, single-node CircuitTemplate, or template name (e.g. ``'ei_ping_pop'``)
+    connectome : Connectome, or anything :func:`~neurodyn.network.load_connectome` reads
+    coupling : Coupling or list of Coupling
+    speed : float, optional
+        Conduction speed (tract-length units per model time unit, e.g. mm/ms); ``None`` = no delays.
+    delay_mode : {'cubic', 'linear', 'step'}
+        How delayed values are read (see :mod:`neurodyn.compiler.runtime_numba`); 'step' is TVB's convention
+        (nearest step, once per step; zero delays read the state at the start of the step).
+    """
+
+    def __init__(self, node, connectome, coupling: Coupling | Sequence[Coupling], speed: float | None = None,
+                 delay_mode: str = "cubic", name: str | None = None):
+        self.node = _node_template(node)
+        self.connectome = connectome if isinstance(connectome, Connectome) else load_connectome(connectome)
+        self.couplings = (coupling,) if isinstance(coupling, Coupling) else tuple(coupling)
+        if not self.couplings:
+            raise InputError("a network needs at least one Coupling")
+        paths = {f"{o.name}/{v}": d for o in self.node.operators for v, d in o.variables.items()}
+        for c in self.couplings:
+            for what, path in (("source", c.source), ("target", c.target)):
+                if path not in paths:
+                    raise VariablePathError(f"coupling {what} {path!r} is not a variable of node "
+                                            f"{self.node.name!r}; {close_matches(path, paths)}")
+            if paths[c.target].kind != "input":
+                raise VariablePathError(f"coupling target {c.target!r} must be declared 'input' in its operator "
+                                        f"(it is {paths[c.target].kind!r})")
+        if speed is not None and (not np.isfinite(speed) or speed <= 0):
+            raise ConnectomeError(f"conduction speed must be positive and finite, got {speed}")
+        self.speed = speed
+        self.delay_mode = delay_mode
+        self.name = name or f"{self.node.name}_x{self.connectome.n_regions}"
+        labels = list(self.connectome.labels) if self.connectome.labels is not None else []
+        if labels and len(set(labels)) == len(labels):
+            self.region_names = [str(x) for x in labels]
+        else:
+            self.region_names = [f"r{i}" for i in range(self.connectome.n_regions)]
+        self.labels = [str(x) for x in labels] if labels else list(self.region_names)
+        self._models: dict = {}
+
+    def __repr__(self) -> str:
+        d = f", speed {self.speed}" if self.speed else ", no delays"
+        return (f"<BrainNetwork {self.node.name!r} x {self.connectome.n_regions} regions, "
+                f"{len(self.couplings)} coupling(s){d}>")
+
+    # ------------------------------------------------------------------------------------------ building
+    def circuit(self) -> CircuitTemplate:
+        """The network as a circuit template (regions named by label, or r0, r1, ...)."""
+        W = np.asarray(self.connectome.weights, dtype=float)
+        D = self.connectome.delays(self.speed) if self.speed is not None else None
+        blocks = [MatrixEdges(c.source, c.target, self.region_names, self.region_names, c.gain * W, D)
+                  for c in self.couplings]
+        return CircuitTemplate(self.name, nodes={n: self.node for n in self.region_names}, matrix_edges=blocks)
+
+    def region_index(self, region) -> int:
+        if isinstance(region, (int, np.integer)):
+            if not 0 <= int(region) < self.connectome.n_regions:
+                raise InputError(f"region index {region} out of range 0..{self.connectome.n_regions - 1}")
+            return int(region)
+        for names in (self.region_names, self.labels):
+            if str(region) in names and names.count(str(region)) == 1:
+                return names.index(str(region))
+        raise InputError(f"unknown region {region!r}; {close_matches(str(region), self.labels)}")
+
+    def model(self, driven: Iterable[str] = (), step_size: float | None = None, backend: str = "numba") -> Model:
+        """The compiled model (cached per set of driven inputs, step and backend)."""
+        key = (tuple(sorted(driven)), step_size, backend)
+        if key not in self._models:
+            circ = self.circuit()
+            ir = build_ir(circ, driven=key[0], step_size=step_size,
+                          zero_delays="history" if self.delay_mode == "step" else "instant")
+            b = _backend(backend)
+            self._models[key] = Model(ir, load_kernel(ir, b), b, circ, key[0])
+        return self._models[key]
+
+    # ------------------------------------------------------------------------------------------ running
+    def _per_region(self, path: str, value) -> dict:
+        arr = np.asarray(value)
+        n = self.connectome.n_regions
+        if arr.ndim == 0:
+            return {f"all/{path}": arr.item()}
+        if arr.shape != (n,):
+            raise InputError(f"values for {path!r} must be a scalar or one per region ({n}), got shape {arr.shape}")
+        return {f"{r}/{path}": x for r, x in zip(self.region_names, arr)}
+
+    def simulate(self, simulation_time: float, step_size: float, variables: Sequence[str] | None = None,
+                 solver: str = "heun", sampling_step_size: float | None = None, params: Mapping | None = None,
+                 noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
+                 initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
+                 fc: str | None = None, store: bool = True, memory_limit: float | None = 2e9,
+                 bounds: Mapping | None = None, backend: str = "numba", progress: bool | None = None) -> xr.Dataset:
+        """Simulate the network.
+
+        Parameters
+        ----------
+        simulation_time, step_size : float
+        variables : list of 'op/var', optional
+            Variables recorded in every region (default: the node's declared outputs).
+        solver : str
+            Any fixed-step solver of the core ('heun' default; with ``noise``: stochastic Heun).
+        sampling_step_size : float, optional
+            Output interval (multiple of ``step_size``).
+        params : dict {'op/var': scalar or array per region}, optional
+            Parameter values (heterogeneity when an array).
+        noise : dict {'op/var': sigma (scalar or per region)}, optional
+            Additive white noise on state variables; ``seed`` makes it reproducible.
+        stimuli : list of Stimulus
+        initial : dict {'op/var': scalar or per-region array}, 'random', or None
+            Initial state; 'random' draws each state uniformly within +-10 % around its default (``seed``).
+        bold : True or dict, optional
+            Balloon-Windkessel BOLD computed during the run from ``variable`` (default: first recorded variable):
+            dict(variable='op/var', tr=2.0 (seconds), params='spm', time_unit='ms' (the model's time unit)).
+        fc : 'op/var', optional
+            Functional connectivity (Pearson) of this variable over the run, accumulated on the fly.
+        store : bool
+            Keep the sampled trajectories (False: only reduced observables).
+        memory_limit : float, optional
+            Bytes the stored trajectories may take; above it a MemoryBudgetError says how large they would be.
+        bounds : dict {'op/var': (low, high)}, optional
+            Clip states after every stage.
+
+        Returns
+        -------
+        xarray.Dataset with one (time, region) variable per recorded variable (if ``store``), ``mean_<var>``
+        (region), ``fc`` (region, region_2), ``bold`` (bold_time, region) as requested; provenance in attrs.
+        """
+        n = self.connectome.n_regions
+        if variables is None:
+            variables = [f"{o.name}/{v}" for o in self.node.operators for v, d in o.variables.items()
+                         if d.kind == "output"]
+        variables = list(variables)
+        names = [v.split("/")[-1] for v in variables]
+        if len(set(names)) != len(names):
+            names = [v.replace("/", "_") for v in variables]
+        # inputs from stimuli: one column per stimulated region and target
+        driven_cols: dict[str, np.ndarray] = {}
+        n_steps = int(round(simulation_time / step_size))
+        t = np.arange(n_steps) * step_size
+        for s in stimuli:
+            for r in s.regions:
+                path = f"{self.region_names[self.region_index(r)]}/{s.target}"
+                col = driven_cols.setdefault(path, np.zeros(n_steps))
+                col += s.amplitude * ((t >= s.start) & (t < s.stop))
+        model = self.model(tuple(driven_cols), step_size, backend)
+        run_params = {}
+        for path, val in dict(params or {}).items():
+            run_params.update(self._per_region(path, val))
+        init = {}
+        if isinstance(initial, str):
+            if initial != "random":
+                raise InputError(f"initial must be a dict, 'random' or None, got {initial!r}")
+            rng = np.random.default_rng(seed)
+            for o in self.node.operators:
+                for v, d in o.variables.items():
+                    path = f"{o.name}/{v}"
+                    if any(g.by_path(path).kind == "state" for g in model.ir.groups[:1]):
+                        base = complex(d.value) if d.dtype == "complex" else float(d.value)
+                        init.update(self._per_region(path, base * (1 + 0.1 * rng.uniform(-1, 1, n))
+                                                     if base != 0 else 0.01 * rng.uniform(0, 1, n)))
+        elif initial is not None:
+            for path, val in dict(initial).items():
+                init.update(self._per_region(path, val))
+        noise_paths = {}
+        for path, val in dict(noise or {}).items():
+            arr = np.broadcast_to(np.asarray(val, dtype=float), (n,))
+            noise_paths.update({f"{r}/{path}": x for r, x in zip(self.region_names, arr)})
+        run_bounds = {f"all/{p}": b for p, b in dict(bounds or {}).items()}
+        outputs = {f"{v}\x00{r}": f"{r}/{v}" for v in variables for r in self.region_names}
+        ds_ = step_size if sampling_step_size is None else sampling_step_size
+        n_samples = int(round(simulation_time / ds_))
+        if store and memory_limit is not None:
+            from neurodyn.observables.memory import check_output_memory
+            check_output_memory(n_samples, n, len(variables), np.complex128 if model.ir.complex_system
+                                else np.float64, budget=memory_limit)
+        reducers = _Reducers(self, variables, names, bold, fc, ds_)
+        df = model.run(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
+                       sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
+                       params=run_params, initial_state=init, delay_mode=self.delay_mode, progress=progress,
+                       bounds=run_bounds or None, on_chunk=reducers.update if reducers.active else None,
+                       store=store)
+        data = {}
+        coords = {"region": np.arange(n), "label": ("region", self.labels)}
+        if store:
+            coords["time"] = df.index.to_numpy()
+            for v, nm in zip(variables, names):
+                cols = [f"{v}\x00{r}" for r in self.region_names]
+                data[nm] = (("time", "region"), df[cols].to_numpy())
+        ds = xr.Dataset(data, coords=coords)
+        reducers.finish(ds)
+        prov = dict(df.attrs["provenance"])
+        prov.update(connectome_regions=n, couplings=repr(self.couplings), speed=self.speed if self.speed else "none",
+                    node=self.node.name)
+        ds.attrs.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in prov.items()})
+        return ds
+
+
+class _Reducers:
+    """Observables fed chunk by chunk through Model.run(on_chunk=...)."""
+
+    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period):
+        from neurodyn.observables import BalloonWindkessel, RunningCovariance, RunningMoments
+        self.n = net.connectome.n_regions
+        self.variables, self.names = variables, names
+        self.moments = RunningMoments(self.n * len(variables))
+        self.cov = None
+        self.fc_col = None
+        if fc is not None:
+            if fc not in variables:
+                raise InputError(f"fc variable {fc!r} must be one of the recorded variables {variables}")
+            self.fc_col = variables.index(fc)
+            self.cov = RunningCovariance(self.n)
+        self.bold = None
+        if bold:
+            cfg = dict(bold) if isinstance(bold, Mapping) else {}
+            var = cfg.pop("variable", variables[0])
+            if var not in variables:
+                raise InputError(f"bold variable {var!r} must be one of the recorded variables {variables}")
+            self.bold_col = variables.index(var)
+            self.bold_time_unit = cfg.pop("time_unit", "ms")
+            self.bold = BalloonWindkessel(self.n, time_unit=self.bold_time_unit, tr=cfg.pop("tr", 2.0),
+                                          params=cfg.pop("params", "spm"), **cfg)
+        self.dt = sample_period
+        self.active = True
+
+    def update(self, times, values):
+        v = values.real if np.iscomplexobj(values) else values
+        self.moments.update(v)
+        n = self.n
+        if self.cov is not None:
+            self.cov.update(v[:, self.fc_col * n:(self.fc_col + 1) * n])
+        if self.bold is not None:
+            self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
+
+    def finish(self, ds: xr.Dataset) -> None:
+        if self.moments.count:
+            mean = self.moments.mean.reshape(len(self.variables), self.n)
+            for k, nm in enumerate(self.names):
+                ds[f"mean_{nm}"] = (("region",), mean[k])
+        if self.cov is not None and self.cov.count > 1:
+            ds["fc"] = (("region", "region_2"), self.cov.correlation())
+        if self.bold is not None:
+            t, b = self.bold.pop_samples()
+            ds["bold"] = (("bold_time", "region"), b)
+            ds.coords["bold_time"] = t
+            ds["bold_time"].attrs["units"] = "s"
