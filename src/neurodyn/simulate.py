@@ -176,7 +176,7 @@ class Model:
             rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
             params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
             progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
-            **ignored) -> pd.DataFrame:
+            history: Mapping | None = None, **ignored) -> pd.DataFrame:
         """Integrate and return a time-indexed DataFrame (provenance in ``df.attrs``).
 
         Parameters
@@ -208,6 +208,10 @@ class Model:
             Show a progress bar (default: automatically for runs expected to take more than ~2 s).
         bounds : dict {state path: (low, high)}, optional
             Clip states into [low, high] after every stage (e.g. a rate that must stay >= 0, as TVB does).
+        history : dict {path: array}, optional
+            Values of delayed sources before t = 0: row k of an array with H rows is the value at
+            t = (k - H + 1) * step_size (the last row is t = 0); shape (H,) or (H, nodes). Default: the
+            initial value, held constant.
         on_chunk : callable(times, values), optional
             Called with each chunk of recorded samples as the run proceeds (fixed-step solvers), so that
             observables can be reduced on the fly; with ``store=False`` nothing else is kept.
@@ -232,7 +236,8 @@ class Model:
             if dmin < dt * (1 - 1e-9) and delay_mode != "step":
                 raise InputError(f"an edge delay ({dmin:g}) is shorter than the step ({dt:g}); use a step of at "
                                  f"most {dmin:g} or delay_mode='step'")
-        data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode)
+        hist_len = max([np.asarray(v).shape[0] for v in dict(history or {}).values()] or [1])
+        data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode, history_len=hist_len)
         self._set_params(data, params)
         self._set_params(data, initial_state)
         labels, kinds, pos, cplx = self.output_columns(outputs, data)
@@ -241,7 +246,7 @@ class Model:
             g_pos, g_sig = self._noise(noise, data)
             clip = self._bounds(bounds, data)
             self._run_fixed(data, scheme, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed, progress,
-                            clip, on_chunk, n_samples)
+                            clip, on_chunk, n_samples, history)
         else:
             if on_chunk is not None or not store or bounds:
                 raise SolverError("on_chunk, store=False and bounds need a fixed-step solver")
@@ -300,7 +305,7 @@ class Model:
         return np.array(pos, dtype=np.int64), np.array(lo, dtype=float), np.array(hi, dtype=float)
 
     def _run_fixed(self, data, tab: Tableau, dt, n_steps, rec_every, kinds, pos, out, g_pos, g_sig, seed,
-                   progress, clip, on_chunk, n_samples):
+                   progress, clip, on_chunk, n_samples, history=None):
         k = self.kernel
         y = data.y0.copy()
         a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
@@ -313,6 +318,10 @@ class Model:
             for _ in range(2):
                 k.rhs(0.0, 0.0, y, dy, a, data.p, M)
                 push_history(y, a, 0, M[12], M[0], M[1], M[10], M[11])
+            if history:
+                self._fill_history(data, history)
+        elif history:
+            raise InputError("history was given but the model has no delayed edges")
         rng = np.random.default_rng(seed)
         nn = g_pos.size
         step = 0
@@ -350,6 +359,32 @@ class Model:
             first = False
         if bar is not None:
             bar.close()
+
+    def _fill_history(self, data: KernelData, history: Mapping) -> None:
+        """Write user-given values of delayed sources at steps -(H-1) .. 0 into the history ring."""
+        buf, bstate, hs = data.M[10], data.M[11], data.M[12]
+        L = int(bstate[1])
+        oldest = 0
+        for path, arr in history.items():
+            hits = self.ir.find(path)
+            a = np.asarray(arr)
+            if a.ndim == 1:
+                a = np.repeat(a[:, None], len(hits), axis=1)
+            if a.ndim != 2 or a.shape[1] != len(hits) or a.shape[0] < 1:
+                raise InputError(f"history for {path!r} must have shape (H,) or (H, {len(hits)}), got {np.shape(arr)}")
+            if not np.all(np.isfinite(a)):
+                raise InputError(f"history for {path!r} contains non-finite values")
+            H = a.shape[0]
+            for c, (gi, i, v, node) in enumerate(hits):
+                slot = data.layout.slot_of[(gi, v.sym)]
+                rows = [r for r in hs if r[1] == gi and r[2] == slot]
+                if not rows:
+                    raise InputError(f"history given for {path!r}, which is not the source of a delayed edge")
+                col = int(rows[0][3]) + i
+                for k in range(H):
+                    buf[col, (k - H + 1) % L] = a[k, c]
+            oldest = min(oldest, -(H - 1))
+        bstate[2] = oldest
 
     def _run_adaptive(self, data, method, ds, n_samples, kinds, pos, out, rtol, atol, T):
         from scipy.integrate import solve_ivp

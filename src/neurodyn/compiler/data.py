@@ -38,7 +38,7 @@ class KernelData:
 
 def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray | None = None,
                ext_targets: list | None = None, ext_dt: float | None = None, delay_mode: str = "cubic",
-               y0_override: dict | None = None) -> KernelData:
+               history_len: int = 1) -> KernelData:
     """Assemble the kernel data.
 
     ``ext`` has one column per entry of ``ext_targets`` = [(group, sym, node index)], sampled every
@@ -99,7 +99,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     # history ring
     if hist_cols:
         max_d = max(float(np.max(pj.delays)) for pj in ir.projections if pj.delayed) / step_size
-        L = int(np.ceil(max_d)) + 8
+        L = max(int(np.ceil(max_d)) + 8, int(history_len) + 8)
         buf = np.zeros((ncol, L), dtype=dtype)
     else:
         L = 1
