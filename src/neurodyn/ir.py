@@ -249,19 +249,22 @@ class _NodeSpec:
                 outputs.setdefault(o, []).append(_sym(op.name, o))
         for op in node.operators:
             p = ops[op.name]
+            decls = op.variables  # values from this template (the parse cache is shared by structure only)
             sub = {sp.Symbol(n): sp.Symbol(_sym(op.name, n)) for n in p.decls}
             for n, e in p.states.items():
-                d = p.decls[n]
+                d = decls[n]
                 self.vars[_sym(op.name, n)] = dict(kind="state", dtype=d.dtype, expr=e.xreplace(sub), links=(),
                                                    path=f"{op.name}/{n}", value=d.value)
             for n, e in p.algebraic.items():
-                d = p.decls[n]
+                d = decls[n]
                 self.vars[_sym(op.name, n)] = dict(kind="algebraic", dtype=d.dtype, expr=e.xreplace(sub),
                                                    links=(), path=f"{op.name}/{n}", value=d.value)
-            for n, d in p.constants.items():
+            for n in p.constants:
+                d = decls[n]
                 self.vars[_sym(op.name, n)] = dict(kind="constant", dtype=d.dtype, expr=None, links=(),
                                                    path=f"{op.name}/{n}", value=d.value)
-            for n, d in p.inputs.items():
+            for n in p.inputs:
+                d = decls[n]
                 links = tuple(s for s in outputs.get(n, []) if not s.startswith(op.name + SEP))
                 self.vars[_sym(op.name, n)] = dict(kind="input", dtype=d.dtype, expr=None, links=links,
                                                    path=f"{op.name}/{n}", value=d.value)
