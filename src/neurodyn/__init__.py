@@ -11,6 +11,8 @@ from neurodyn._version import __version__
 from neurodyn import errors
 from neurodyn.lang.templates import CircuitTemplate, EdgeTemplate, NodeTemplate, OperatorTemplate, template_from_yaml
 from neurodyn.simulate import Model, compile_model, integrate
+from neurodyn.sweep import sweep
+from neurodyn.io import load, save
 
 __all__ = ["__version__", "errors", "CircuitTemplate", "EdgeTemplate", "NodeTemplate", "OperatorTemplate",
-           "template_from_yaml", "Model", "compile_model", "integrate"]
+           "template_from_yaml", "Model", "compile_model", "integrate", "sweep", "save", "load"]
