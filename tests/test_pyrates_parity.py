@@ -8,7 +8,10 @@ skipped with PyRates's error as the reason. Two known differences are reported e
 - complex states (kmo_theta, kmo_mf, ...): PyRates 1.2.3 with float64 precision silently drops the imaginary
   part of complex state variables, so its trajectories are no reference; neurodyn keeps them complex and is
   validated against scipy in tests/library.
-- gamma-distributed edge delays (``spread``): see the xfail reason.
+- gamma-distributed edge delays (``spread``) on a source that also has instantaneous edges: PyRates 1.2.3's
+  generated right-hand side reads its delay buffer (``m_buffered_in0``) before writing the current chain output
+  into it, so delayed inputs use values one evaluation old. A single gamma-delayed edge, where PyRates does not
+  use the buffer, agrees exactly (test_gamma_delay_single_edge_matches_pyrates).
 """
 from __future__ import annotations
 
@@ -71,9 +74,8 @@ def test_matches_pyrates(name, request):
     T, dt = (0.5, 1e-4) if "jansenrit" in name else (10.0, 1e-3)
     if name in GAMMA_DELAY:
         request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "gamma-distributed delays: PyRates and neurodyn use the same linear chain (order round((d/s)^2), "
-            "rate order/d) but differ by 1e-4..1e-2 relative; neurodyn's chain is checked against the analytic "
-            "gamma kernel in tests/core; the cause on PyRates's side is not identified yet")))
+            "PyRates 1.2.3 bug: its generated vector_field reads the delay buffer before updating it in the same "
+            "evaluation (stale by one evaluation), so delayed inputs lag; neurodyn evaluates in dependency order")))
     try:
         model = compile_model(name)
     except Exception as exc:  # report which templates neurodyn cannot read, with PyRates's own verdict
@@ -99,3 +101,20 @@ def test_matches_pyrates(name, request):
     assert P.shape == N.shape
     scale = np.max(np.abs(P)) + 1e-300
     np.testing.assert_allclose(N, P, rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.peer
+def test_gamma_delay_single_edge_matches_pyrates():
+    """One gamma-distributed self-edge (delay 1, spread 0.5 -> a 4th-order chain): identical to PyRates."""
+    from pyrates.frontend import CircuitTemplate as PT, NodeTemplate as PN
+    from neurodyn.lang.templates import CircuitTemplate, template_from_yaml
+    edge = ("p/qif_op/r", "p/qif_op/r_in", None, {"weight": 15.0, "delay": 1.0, "spread": 0.5})
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pc = PT(name="c", nodes={"p": PN.from_yaml("model_templates.neural_mass_models.qif.qif_pop")}, edges=[edge])
+        ref = pc.run(simulation_time=5.0, step_size=1e-3, solver="euler", outputs={"r": "p/qif_op/r"},
+                     float_precision="float64")
+    node = template_from_yaml("model_templates.neural_mass_models.qif.qif_pop")
+    ours = CircuitTemplate("c", nodes={"p": node}, edges=[edge]).run(5.0, 1e-3, solver="euler",
+                                                                      outputs={"r": "p/qif_op/r"})
+    np.testing.assert_allclose(ours["r"].to_numpy(), ref["r"].to_numpy(), rtol=1e-12, atol=0)
