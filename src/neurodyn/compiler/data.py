@@ -88,6 +88,8 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
                 ncol += int(sizes[sg])
             hdr[k, 2] = hist_cols[pj.source]
             d = d / step_size
+            if delay_mode == "step":
+                d = np.rint(d)  # TVB's rounding of delays to steps: half to even
         indptrs.append(indptr)
         idxs.append(cols)
         ws.append(w)
