@@ -76,3 +76,17 @@ def test_bad_sweeps():
         sweep(circ, {"n/osc/w": [1.0]}, 1.0, 0.1, backend="numpy", inputs={"n/osc/w": np.ones(10)})
     with pytest.raises(InputError, match="must be finite"):
         sweep(circ, {"n/osc/w": [1.0, np.nan]}, 1.0, 0.1, backend="numpy")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sweep.py sweep: run_kwargs that contain variable paths (initial_state, noise, bounds) are passed to "
+    "Model.run unchanged, but the replicated model only has nodes 'n#0', 'n#1', ...: "
+    "sweep(circ, {...}, initial_state={'n/osc/x': 0.3}) raises VariablePathError \"unknown node 'n' ... did "
+    "you mean 'n#1'\"; passing params= raises TypeError (multiple values for 'params') instead of merging"))
+def test_sweep_with_initial_state():
+    circ = oscillator_circuit()
+    ws = [1.0, 2.0]
+    ds = sweep(circ, {"n/osc/w": ws}, 1.0, 0.01, outputs={"x": "n/osc/x"}, solver="rk4", backend="numpy",
+               initial_state={"n/osc/x": 0.3})
+    for i, w in enumerate(ws):
+        np.testing.assert_allclose(ds["x"].values[:, i], 0.3 * np.cos(w * ds["time"].values), atol=1e-7)
