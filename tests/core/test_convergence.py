@@ -65,3 +65,43 @@ def test_scipy_solver_with_method(osc_model):
     x = np.cos(a.index.to_numpy())
     assert np.max(np.abs(a["x"] - x)) < 1e-8
     assert a.attrs["provenance"]["solver"] == "DOP853"
+
+
+# ----------------------------------------------------------------------------- delay differential equation
+def _dde_exact(t, a, d):
+    """x' = -a x(t - d), x = 1 for t <= 0 (method of steps): x(t) = sum_k (-a)^k (t - (k-1) d)^k / k! over the
+    terms with t - (k-1) d >= 0."""
+    from math import factorial
+    out = np.zeros_like(t)
+    for i, tt in enumerate(t):
+        k, s = 0, 0.0
+        while tt - (k - 1) * d >= 0:
+            s += (-a) ** k * (tt - (k - 1) * d) ** k / factorial(k)
+            k += 1
+        out[i] = s
+    return out
+
+
+@pytest.mark.parametrize("solver, order, ms", [("euler", (0.85, 1.15), [20, 40, 80, 160]),
+                                               ("heun", (1.85, 2.15), [5, 10, 20, 40]),
+                                               ("rk4", (2.85, 4.15), [5, 10, 20, 40])])
+def test_delayed_self_coupling_converges(solver, order, ms):
+    """x' = -a x(t - d) through a delayed self-edge, against the method-of-steps solution (T = 6 d).
+
+    rk4 reaches order 3 here, not 4: the solution's derivatives jump at multiples of d (breaking points) and
+    the centred cubic history stencil straddles them; order 3 is the expected outcome of cubic history
+    interpolation across a breaking point, so the band is [2.85, 4.15]."""
+    from neurodyn import CircuitTemplate, NodeTemplate, OperatorTemplate
+    a, d, T_dde = 1.0, 0.5, 3.0
+    op = OperatorTemplate("dde", ["x' = -a*u"], {"x": "output(1.0)", "a": a, "u": "input(0.0)"})
+    circ = CircuitTemplate("dde", nodes={"n": NodeTemplate("dde_node", [op])},
+                           edges=[("n/dde/x", "n/dde/u", None, {"delay": d})])
+    model = nd.compile_model(circ, backend="numpy")
+    errs = []
+    for m in ms:
+        dt = d / m   # breaking points on the grid
+        df = model.run(T_dde + dt, dt, outputs={"x": "n/dde/x"}, solver=solver)
+        t = df.index.to_numpy()
+        errs.append(np.max(np.abs(df["x"].to_numpy() - _dde_exact(t, a, d))))
+    slope = np.polyfit(np.log(d / np.array(ms)), np.log(errs), 1)[0]
+    assert order[0] < slope < order[1], (solver, slope, errs)
