@@ -72,12 +72,15 @@ def test_same_seed_identical_different_seed_differs(ou):
 
 @pytest.mark.parametrize("solver", ["euler", "heun"])
 def test_shorter_run_is_prefix_of_longer(ou, solver):
-    # with 4000 states the run is split into many chunks of time-dependent size; the noise must not depend on
-    # how the steps were chunked, so the first rows of a longer run equal a shorter run bit for bit
+    # with 4000 states the first chunk is 20000 // 4000 = ~4 steps and later chunks are sized from measured
+    # run time: a 3-step run, a 100-step run and a 300-step run are chunked differently. The noise must not
+    # depend on the chunking, so each shorter run is a bit-exact prefix of the longer ones.
     kw = dict(outputs={"x": "all/ou/x"}, noise={"all/ou/x": SIGMA}, solver=solver, seed=9)
-    short = ou.run(1.0, 0.01, **kw).to_numpy()
-    long = ou.run(3.0, 0.01, progress=False, **kw).to_numpy()
-    np.testing.assert_array_equal(long[:short.shape[0]], short)
+    runs = [ou.run(T, 0.01, **kw).to_numpy() for T in (0.03, 1.0, 3.0)]
+    assert [r.shape[0] for r in runs] == [3, 100, 300]
+    for short, long in zip(runs[:-1], runs[1:]):
+        np.testing.assert_array_equal(long[:short.shape[0]], short)
+    assert np.all(runs[0][1:] != 0.0)   # the noise acted from the first step
 
 
 def test_per_node_sigma_and_zero_sigma(ou):
