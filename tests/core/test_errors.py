@@ -277,3 +277,30 @@ def test_adaptive_failure_on_first_step_is_simulation_error():
     circ = _single("blow", ["x' = x^2"], {"x": "output(1.0)"})
     with pytest.raises(SimulationError), np.errstate(over="ignore", invalid="ignore"):
         nd.integrate(circ, 2.0, 0.01, solver="RK45", backend=B, initial_state={"a/blow/x": 1e200})
+
+
+def _nan_circuit():
+    # x = 0.55 - t turns negative at t = 0.55, where z' = sqrt(x) becomes NaN
+    return _single("nanop", ["x' = -1", "z' = sqrt(x)"], {"x": "output(0.55)", "z": "variable(0.0)"})
+
+
+@pytest.mark.parametrize("method", ["RK45", "Radau"])
+def test_adaptive_nan_is_simulation_error(method):
+    with pytest.raises(SimulationError, match=method), np.errstate(invalid="ignore"):
+        nd.integrate(_nan_circuit(), 1.0, 0.1, solver=method, backend=B)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "simulate.py Model._run_adaptive calls scipy's solve_ivp without catching its exceptions: with "
+    "method='BDF' a NaN in the right-hand side raises scipy's ValueError 'array must not contain infs or NaNs' "
+    "(from the LU factorisation) instead of a SimulationError naming the state and time"))
+def test_adaptive_nan_bdf_is_simulation_error():
+    with pytest.raises(SimulationError), np.errstate(invalid="ignore"):
+        nd.integrate(_nan_circuit(), 1.0, 0.1, solver="BDF", backend=B)
+
+
+def test_fixed_step_nan_names_state():
+    # Euler: x_6 = 0.55 - 0.6 < 0, so the step from t = 0.6 gives z_7 = NaN: the first non-finite state is at 0.7
+    with pytest.raises(SimulationError, match=r"a/nanop/z.*t = 0\.7 \(step 7") as exc, np.errstate(invalid="ignore"):
+        nd.integrate(_nan_circuit(), 1.0, 0.1, solver="euler", backend=B)
+    assert "nan" in str(exc.value)
