@@ -33,8 +33,7 @@ def test_running_twice_is_identical_and_leaves_template_unchanged():
     c = nd.integrate(circ, 2.0, 0.01, solver="rk4", backend=B)
     assert circ.template_hash() == h0
     assert circ.nodes["n"].operators[0].variables["w"].value == 1.0
-    pd_equal = c.equals(b)
-    assert pd_equal and not a.equals(b)
+    assert c.equals(b) and not a.equals(b)
     # the run-only overrides were honoured: x = 0.2 cos(3t)
     t = a.index.to_numpy()
     assert np.max(np.abs(a["n/osc/x"] - 0.2 * np.cos(3 * t))) < 1e-7  # rk4, dt 0.01, w 3: error ~1e-9
