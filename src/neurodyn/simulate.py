@@ -240,6 +240,8 @@ class Model:
         data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode, history_len=hist_len)
         self._set_params(data, params)
         self._set_params(data, initial_state)
+        if noise and seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2 ** 63))  # drawn, and recorded in the provenance
         labels, kinds, pos, cplx = self.output_columns(outputs, data)
         out = np.zeros((n_samples if store else 0, len(labels)), dtype=data.dtype)
         if isinstance(scheme, Tableau):
@@ -275,6 +277,14 @@ class Model:
         prov.update({k: v for k, v in run.items() if v is not None})
         return prov
 
+    def _state_name(self, data: KernelData, q: int) -> str:
+        """'node/op/var' of position ``q`` of the state vector."""
+        for k, (g, sym, st) in enumerate(data.layout.slots):
+            o, n = data.off[k], self.ir.groups[g].n
+            if st == "y" and o <= q < o + n:
+                return f"{self.ir.groups[g].nodes[q - o]}/{self.ir.groups[g].var(sym).path}"
+        return f"state[{q}]"
+
     def _fail(self, data: KernelData, y: np.ndarray, bad: int, step: int, dt: float, solver: str):
         for k, (g, sym, st) in enumerate(data.layout.slots):
             if st != "y":
@@ -286,7 +296,7 @@ class Model:
                 raise SimulationError(
                     f"state {node}/{var} became non-finite ({y[bad]}) at t = {(step + 1) * dt:g} (step {step + 1}, "
                     f"solver {solver!r}, step_size {dt:g}). Try a smaller step_size, an adaptive solver "
-                    f"(solver='scipy', method='LSODA'), or check the parameters and inputs.")
+                    f"(solver='scipy'), or check the parameters and inputs.")
         raise SimulationError(f"the state became non-finite at step {step + 1}")
 
     def _bounds(self, bounds, data):
@@ -401,16 +411,31 @@ class Model:
 
         y0 = data.y0.view(np.float64).copy() if cplx else data.y0.copy()
         t_eval = np.arange(n_samples) * ds
-        sol = solve_ivp(f, (0.0, max(T, t_eval[-1])), y0, method=method, t_eval=t_eval, rtol=rtol, atol=atol)
-        if not sol.success or sol.y.shape[1] != n_samples:
-            raise SimulationError(f"adaptive solver {method!r} failed at t = {sol.t[-1] if sol.t.size else 0:g}: "
-                                  f"{sol.message}. Try method='LSODA' or 'BDF' (stiff), or looser rtol/atol.")
+        try:
+            sol = solve_ivp(f, (0.0, max(T, t_eval[-1])), y0, method=method, t_eval=t_eval, rtol=rtol, atol=atol)
+        except (ValueError, FloatingPointError, ZeroDivisionError) as exc:
+            raise SimulationError(f"adaptive solver {method!r} failed: {exc}. A state probably became non-finite; "
+                                  f"check parameters and initial values, or try another method.") from None
+        t_reached = np.asarray(sol.t)
+        if not sol.success or np.asarray(sol.y).shape[1] != n_samples:
+            last = np.asarray(sol.y)[:, -1] if np.asarray(sol.y).size else y0
+            last = last.view(np.complex128) if cplx else last
+            where = ""
+            if last.size:
+                q = int(np.argmax(np.abs(np.nan_to_num(last, nan=np.inf))))
+                where = f" The largest state is {self._state_name(data, q)} = {last[q]:.3g}."
+            t_end = float(t_reached[-1]) if t_reached.size else 0.0
+            raise SimulationError(f"adaptive solver {method!r} stopped at t = {t_end:g}: {sol.message}.{where} "
+                                  f"Try a stiff method (method='BDF' or 'Radau'), looser rtol/atol, or check the "
+                                  f"parameters and initial values.")
         Y = sol.y.T
         for r in range(n_samples):
             y = np.ascontiguousarray(Y[r]).view(np.complex128) if cplx else np.ascontiguousarray(Y[r])
             if not np.all(np.isfinite(y)):
                 bad = int(np.flatnonzero(~np.isfinite(y))[0])
-                self._fail(data, y, bad, r * int(round(ds)), ds, method)
+                raise SimulationError(f"state {self._state_name(data, bad)} became non-finite ({y[bad]}) by "
+                                      f"t = {t_eval[r]:g} (adaptive solver {method!r}). Check the parameters and "
+                                      f"initial values, or use tighter rtol/atol.")
             if np.any(kinds == 1):
                 k.rhs(t_eval[r], t_eval[r], y, np.empty(ny, dtype=data.dtype), a, p, M)
             for c in range(len(pos)):

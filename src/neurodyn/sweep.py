@@ -55,7 +55,8 @@ def sweep(circuit, params: Mapping[str, object], simulation_time: float, step_si
     grid : bool
         Cartesian product of the values instead of zipping them.
     outputs : dict {name: path}
-        Recorded per set. Other arguments go to :meth:`neurodyn.simulate.Model.run` (no ``inputs``).
+        Recorded per set. Other arguments go to :meth:`neurodyn.simulate.Model.run` (no ``inputs``);
+        ``params``, ``initial_state``, ``noise`` and ``bounds`` apply to every set (swept values win).
 
     Returns
     -------
@@ -70,7 +71,19 @@ def sweep(circuit, params: Mapping[str, object], simulation_time: float, step_si
     ir = replicate_ir(base, n)
     b = _backend(backend)
     model = Model(ir, load_kernel(ir, b), b, circ)
-    values = {}
+    def per_copy(mapping, what):
+        """{path: value} for one circuit -> the same for every copy (node 'name' -> 'name#r')."""
+        out = {}
+        for path, value in dict(mapping or {}).items():
+            for gi, i, v, node in base.find(path):
+                for r in range(n):
+                    out[f"{node}#{r}/{v.path}"] = value
+        return out
+
+    values = per_copy(run_kwargs.pop("params", None), "params")
+    for key in ("initial_state", "noise", "bounds"):
+        if run_kwargs.get(key):
+            run_kwargs[key] = per_copy(run_kwargs[key], key)
     for path, vals in sets.items():
         for r, x in enumerate(vals):
             for gi, i, v, node in base.find(path):

@@ -184,10 +184,6 @@ def test_gamma_delay_with_fixed_step_impulse_shape():
     assert np.max(np.abs(pdf_fd - pdf)) < 1e-4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ir._parse_operator's _PARSE_CACHE is keyed by structure only (values excluded) but hands out the cached "
-    "declarations' values: the gamma chain node of a second edge with the same chain order but another mean "
-    "delay gets the first chain's rate n/d"))
 def test_two_gamma_delays_of_equal_order():
     # (d, spread) = (3, 1) and (1.5, 0.5): both chains have order 9, rates 3 and 6
     const = OperatorTemplate("g2_const", ["x' = 0"], {"x": "output(1.0)"})

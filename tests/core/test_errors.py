@@ -91,11 +91,6 @@ def test_undefined_symbol(tmp_path):
     assert "did you mean 'yy'" in msg
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lang/equations.py parse_expression: every identifier of the text, function names included, is put in "
-    "local_dict as a sympy Symbol (names = _IDENT.findall(text) - RESERVED), so 'foo(x)' calls a Symbol and "
-    "fails with TypeError \"'Symbol' object is not callable\", reported as a generic 'cannot parse' that never "
-    "names 'foo'; the 'unknown function ... did you mean' branch (AppliedUndef) is unreachable"))
 def test_unknown_function_named():
     circ = _single("fn_op", ["x' = -expp(x)"], {"x": "output(1.0)"})
     with pytest.raises(EquationError, match=r"unknown function 'expp'.*'exp'"):
@@ -251,10 +246,6 @@ def test_blow_up_names_variable_node_time(backend):
     assert "smaller step_size" in msg                         # how to fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "simulate.py Model._run_adaptive: when solve_ivp fails the SimulationError only gives the time and scipy's "
-    "message; it does not say which state diverged (the house rule: blow-ups name variable, node and time). "
-    "sol.y[:, -1] holds the last state, whose largest |value| identifies the culprit"))
 def test_adaptive_blow_up_names_variable():
     circ = _single("blow", ["x' = x^2"], {"x": "output(1.0)"})
     with pytest.raises(SimulationError, match="a/blow/x"), np.errstate(over="ignore", invalid="ignore"):
@@ -269,10 +260,6 @@ def test_adaptive_blow_up_is_a_simulation_error():
     assert float(re.search(r"t = ([0-9.]+)", str(exc.value)).group(1)) == pytest.approx(1.0, abs=0.02)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "simulate.py Model._run_adaptive: when solve_ivp fails on its very first step, sol.t is a Python list "
-    "(scipy leaves the empty list of accepted times unconverted), so building the message with 'sol.t.size' "
-    "raises AttributeError: 'list' object has no attribute 'size' instead of SimulationError"))
 def test_adaptive_failure_on_first_step_is_simulation_error():
     circ = _single("blow", ["x' = x^2"], {"x": "output(1.0)"})
     with pytest.raises(SimulationError), np.errstate(over="ignore", invalid="ignore"):
@@ -290,10 +277,6 @@ def test_adaptive_nan_is_simulation_error(method):
         nd.integrate(_nan_circuit(), 1.0, 0.1, solver=method, backend=B)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "simulate.py Model._run_adaptive calls scipy's solve_ivp without catching its exceptions: with "
-    "method='BDF' a NaN in the right-hand side raises scipy's ValueError 'array must not contain infs or NaNs' "
-    "(from the LU factorisation) instead of a SimulationError naming the state and time"))
 def test_adaptive_nan_bdf_is_simulation_error():
     with pytest.raises(SimulationError), np.errstate(invalid="ignore"):
         nd.integrate(_nan_circuit(), 1.0, 0.1, solver="BDF", backend=B)

@@ -78,11 +78,6 @@ def test_bad_sweeps():
         sweep(circ, {"n/osc/w": [1.0, np.nan]}, 1.0, 0.1, backend="numpy")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sweep.py sweep: run_kwargs that contain variable paths (initial_state, noise, bounds) are passed to "
-    "Model.run unchanged, but the replicated model only has nodes 'n#0', 'n#1', ...: "
-    "sweep(circ, {...}, initial_state={'n/osc/x': 0.3}) raises VariablePathError \"unknown node 'n' ... did "
-    "you mean 'n#1'\"; passing params= raises TypeError (multiple values for 'params') instead of merging"))
 def test_sweep_with_initial_state():
     circ = oscillator_circuit()
     ws = [1.0, 2.0]

@@ -64,12 +64,6 @@ def test_update_var_returns_new_template():
     assert new.nodes["n"].operators[0].variables["w"].kind == "constant"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ir._parse_operator caches the parsed operator in _PARSE_CACHE keyed by OperatorTemplate.structure_key() "
-    "(name, equations, kinds/dtypes: values excluded), but the cached _OpParsed.decls carries the Declarations "
-    "with their values, which _NodeSpec uses as the node's parameter and initial values: every later operator of "
-    "the same structure silently gets the values of the first one parsed in the process (update_var, "
-    "with_values, YAML overrides, gamma chains of equal order all affected)"))
 def test_update_var_changes_results():
     circ = _leak("upd_leak", 1.0)
     a = nd.integrate(circ, 1.1, 0.1, solver="rk4", backend=B)
@@ -79,9 +73,6 @@ def test_update_var_changes_results():
     assert b["a/upd_leak/x"].iloc[-1] == pytest.approx(np.exp(-0.5), rel=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "same bug as test_update_var_changes_results (ir._parse_operator's _PARSE_CACHE ignores values): two "
-    "nodes of one circuit sharing an operator structure but with different values both get the first's values"))
 def test_nodes_with_different_values_in_one_circuit():
     op = OperatorTemplate("twoval_leak", ["x' = -x/tau"], {"x": "output(1.0)", "tau": 1.0})
     node = NodeTemplate("twoval_node", [op])

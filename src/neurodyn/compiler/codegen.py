@@ -129,8 +129,8 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
     s = B.size
     K = np.zeros((s, y.size), dtype=y.dtype)
     nrow = out.shape[0]
-    srcs = (y, a, p)
     for j in range(nsteps):
+        srcs = (y, a, p)
         step = step0 + j
         tn = t0 + step * h
         {push_before}
@@ -139,8 +139,9 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
         if step % rec_every == 0:
             r = step // rec_every - row0
             if 0 <= r < nrow:
-                for c in range(rec_pos.size):
-                    out[r, c] = (y, a, p)[rec_kind[c]][rec_pos[c]]
+                for kk, arr in enumerate(srcs):
+                    sel = rec_kind == kk
+                    out[r, sel] = arr[rec_pos[sel]]
         for st in range(1, s):
             ytmp = y + h * (A[st, :st] @ K[:st])
             if noise_stage[st]:

@@ -60,6 +60,7 @@ _ODE_PRIME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*'\s*$")
 _ODE_FRAC = re.compile(r"^\s*d\s*([A-Za-z_][A-Za-z0-9_]*)\s*/\s*dt\s*$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CALL = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,11 @@ def parse_expression(text: str, known: set[str] | frozenset, where: str = "expre
     a**2 + exp(b)
     """
     text = str(text)
+    called = set(_CALL.findall(text))
+    unknown_calls = sorted(c for c in called if c not in FUNCTIONS and c not in known)
+    if unknown_calls:
+        name = unknown_calls[0]
+        raise EquationError(f"{where}: unknown function {name!r} in {text!r}; {close_matches(name, FUNCTIONS)}")
     names = frozenset(n for n in _IDENT.findall(text) if n not in RESERVED) | frozenset(known)
     try:
         expr = _parse_cached(text, names)
