@@ -67,30 +67,30 @@ def step_input(T, dt, t_on, t_off, amp):
 def cases():
     """(short name, reference, T, dt, ds, {input path: samples}, node_vars) for every circuit."""
     out = []
-    t, I = step_input(40.0, 1e-3, 0.0, 30.0, 3.0)
-    out.append(("qif", ref.qif(I=ref.sampled_input(I, t)), 40.0, 1e-3, 1e-2, {"p/qif_op/I_ext": I}, {}))
-    out.append(("qif_sfa", ref.qif_sfa(I=ref.sampled_input(I, t)), 40.0, 1e-3, 1e-2,
+    t, I = step_input(40.0, 1e-2, 0.0, 30.0, 3.0)
+    out.append(("qif", ref.qif(I=ref.sampled_input(I, t)), 40.0, 1e-2, 1e-2, {"p/qif_op/I_ext": I}, {}))
+    out.append(("qif_sfa", ref.qif_sfa(I=ref.sampled_input(I, t)), 40.0, 1e-2, 1e-2,
                 {"p/qif_sfa_op/I_ext": I}, {}))
-    out.append(("qif_syn", ref.qif_syn(I=ref.sampled_input(I, t)), 40.0, 1e-3, 1e-2,
+    out.append(("qif_syn", ref.qif_syn(I=ref.sampled_input(I, t)), 40.0, 1e-2, 1e-2,
                 {"p/qif_syn_op/I_ext": I}, {}))
-    out.append(("kmo_theta", ref.kmo_theta(I=ref.sampled_input(I, t)), 40.0, 1e-3, 1e-2,
+    out.append(("kmo_theta", ref.kmo_theta(I=ref.sampled_input(I, t)), 40.0, 1e-2, 1e-2,
                 {"p/theta_op/I_ext": I}, {}))
     out.append(("JRC", ref.jrc(), 2.0, 1e-4, 1e-3, {}, {}))
     out.append(("JRC2", ref.jrc2(), 2.0, 1e-4, 1e-3, {}, {}))
-    out.append(("JRC_2delaycoupled", ref.jrc_2delaycoupled(), 1.0, 1e-4, 1e-3, {}, {}))
-    tn = np.linspace(0.0, 200.0, 20000)
-    drive = 8.0 + 4.0 * np.sin(2 * np.pi * tn / 100.0)
-    out.append(("ei_ping", ref.ei_ping(I_ext_e=ref.sampled_input(drive, tn)), 200.0, 1e-2, 1e-1,
+    out.append(("JRC_2delaycoupled", ref.jrc_2delaycoupled(), 0.3, 1e-4, 1e-3, {}, {}))
+    tn = np.linspace(0.0, 100.0, 1000)
+    drive = 4.0 + 0.08 * tn
+    out.append(("ei_ping", ref.ei_ping(I_ext_e=ref.sampled_input(drive, tn)), 100.0, 1e-1, 1e-1,
                 {"p/ei_ping_op/I_ext_e": drive}, {}))
     out.append(("ei_ping(eps=4)", ref.ei_ping(eps=4.0), 200.0, 1e-2, 1e-1, {}, {"p/ei_ping_op/eps": 4.0}))
     out.append(("ping_dg", ref.ping_dg(), 200.0, 1e-2, 1e-1, {}, {}))
-    tw = np.linspace(0.0, 200.0, 20000)
+    tw = np.linspace(0.0, 200.0, 2000)
     rext = np.where(tw > 20.0, 2.0, 0.0)
-    out.append(("WC", ref.wc(r_ext_e=ref.sampled_input(rext, tw)), 200.0, 1e-2, 1e-1,
+    out.append(("WC", ref.wc(r_ext_e=ref.sampled_input(rext, tw)), 200.0, 1e-1, 1e-1,
                 {"e/se_op/r_ext": rext}, {}))
-    tk = np.linspace(0.0, 2.0, 2000)
+    tk = np.linspace(0.0, 2.0, 200)
     sext = np.sin(2 * np.pi * tk)
-    out.append(("kmo", ref.kmo(drive=ref.sampled_input(sext, tk)), 2.0, 1e-3, 1e-2, {"p/phase_op/s_ext": sext}, {}))
+    out.append(("kmo", ref.kmo(drive=ref.sampled_input(sext, tk)), 2.0, 1e-2, 1e-2, {"p/phase_op/s_ext": sext}, {}))
     out.append(("kmo_2coupled", ref.kmo_2coupled(omega1=12.0), 5.0, 1e-3, 1e-2, {},
                 {"p1/phase_op/omega": 12.0}))
     out.append(("kmo_mf", ref.kmo_mf(), 5.0, 1e-3, 1e-2, {}, {}))
