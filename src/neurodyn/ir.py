@@ -507,8 +507,7 @@ def _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_dela
     elif zero_delays == "history":
         delayed_mask = np.ones(len(w), dtype=bool)
     else:
-        small = 0.5 * step_size if step_size is not None else 0.0
-        delayed_mask = d > small
+        delayed_mask = d > 0  # exact zeros are instantaneous; positive delays below one step are refused later
     pairs = np.stack([sg, tg, delayed_mask.astype(np.int64)], axis=1)
     for key in {tuple(r) for r in pairs.tolist()} if len(w) else ():
         sel = np.all(pairs == np.array(key), axis=1)

@@ -232,9 +232,6 @@ def test_delay_shorter_than_step_is_refused():
     _delay_net(0.1).simulate(1.0, 0.1, progress=False)     # a delay of one step is fine
 
 
-@pytest.mark.xfail(strict=True, reason="neurodyn.ir._matrix_projections turns delays <= dt/2 into instantaneous "
-                   "edges without telling the user (delay_mode 'cubic'/'linear'); they should raise InputError "
-                   "like delays in (dt/2, dt)")
 def test_tiny_delay_is_not_silently_dropped():
     with pytest.raises(InputError):
         _delay_net(0.03).simulate(1.0, 0.1, progress=False)

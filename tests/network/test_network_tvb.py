@@ -157,9 +157,6 @@ def test_cubic_mode_converges_at_second_order(conn, init_state):
     print(f"cubic: differences {e}, ratios {ratios}")
 
 
-@pytest.mark.xfail(strict=True, reason="neurodyn rounds half-step delays up (runtime_numba.delayed_accum, mode 2: "
-                   "floor(d + 0.5)) where TVB uses numpy.rint (half to even); 518 connections of TVB's 998-region "
-                   "connectome are exact ties (e.g. 10.875 mm / 3 mm/ms = 362.5 steps). Fix: np.rint(d[nz + q]).")
 def test_step_mode_rounds_delay_ties_like_tvb():
     pytest.importorskip("mako", reason="TVB's numba backend needs mako")
     pytest.importorskip("autopep8", reason="TVB's numba backend needs autopep8")
