@@ -11,7 +11,7 @@ Examples
 >>> sys_ = SymbolicSystem.from_circuit("qif")            # MPR, eta = -5, J = 15: bistable
 >>> fps = find_fixed_points(sys_, bounds={"p/qif_op/r": (1e-6, 3.0), "p/qif_op/v": (-5.0, 0.0)})
 >>> [fp.stability for fp in fps]
-['stable focus', 'saddle', 'stable focus']
+['stable node', 'saddle', 'stable focus']
 """
 from __future__ import annotations
 
