@@ -18,7 +18,7 @@ Examples
 >>> res.traces.columns.tolist()
 ['r', 'v', 's', 'I']
 >>> [fp.stability for fp in res.fixed_points["before"]]
-['stable node', 'saddle', 'stable focus']
+['stable focus', 'saddle-focus', 'stable focus']
 """
 from __future__ import annotations
 
