@@ -15,6 +15,7 @@ from neurodyn.analysis.jacobian import (
     homogeneous_node,
     network_linearisation,
 )
+from neurodyn.analysis.linear_noise import modal_noise_covariance
 from neurodyn.analysis.fixed_points import (
     Branch,
     FixedPoint,
@@ -25,4 +26,4 @@ from neurodyn.analysis.fixed_points import (
 )
 
 __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
-           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table"]
+           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table", "modal_noise_covariance"]

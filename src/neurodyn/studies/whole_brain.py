@@ -28,12 +28,13 @@ import numpy as np
 import xarray as xr
 
 from neurodyn.analysis import (AnalysisError, FixedPoint, SymbolicSystem, find_fixed_points, homogeneous_node,
-                               network_linearisation)
+                               modal_noise_covariance, network_linearisation)
 from neurodyn.network import BrainNetwork, Connectome, Coupling
 from neurodyn.observables import functional_connectivity, upper_triangle
 from neurodyn.studies._common import EI_NODE, PING
 
-__all__ = ["WholeBrainResult", "ei_network", "homogeneous_fixed_point", "linear_noise_fc", "whole_brain"]
+__all__ = ["WholeBrainResult", "ei_network", "homogeneous_fixed_point", "linear_noise_fc", "linear_fc_from",
+           "whole_brain", "COUPLING", "STATES"]
 
 COUPLING = Coupling(f"{PING}/s_e", f"{PING}/s_net")
 STATES = ("r_e", "v_e", "s_e", "r_i", "v_i", "s_i")
@@ -66,20 +67,23 @@ def linear_noise_fc(connectome: Connectome, x: np.ndarray, sigma: float, eps: fl
                     noisy=("v_e", "v_i"), variable: str = "r_e", **params) -> np.ndarray:
     """FC of ``variable`` predicted by the linearisation around the homogeneous fixed point ``x`` with white
     noise ``sigma`` on the states ``noisy`` (exact in the limit of weak noise; needs a stable state)."""
-    from scipy.linalg import solve_continuous_lyapunov
     W = np.asarray(_row_normalised(connectome).weights)
     p = {f"node/{PING}/{k}": float(v) for k, v in dict(params, eps=eps, I_ext_e=I_ext_e).items()}
     lin = network_linearisation(EI_NODE, COUPLING, x, params=p)
-    n, d = W.shape[0], lin.DF.shape[0]
-    A = np.kron(np.eye(n), lin.DF) + np.kron(W, lin.B)        # region-major: index n*d + k
-    if np.max(np.linalg.eigvals(A).real) >= 0:
-        raise AnalysisError("the homogeneous state is unstable: the linear-noise FC does not exist")
-    q = np.zeros(d)
+    return linear_fc_from(lin, W, sigma, noisy, variable)
+
+
+def linear_fc_from(lin, W: np.ndarray, sigma: float, noisy=("v_e", "v_i"), variable: str = "r_e") -> np.ndarray:
+    """Linear-noise FC from a :class:`~neurodyn.analysis.NetworkLinearisation` and a connectivity W (by modes,
+    :func:`~neurodyn.analysis.modal_noise_covariance`)."""
+    q = np.zeros(lin.DF.shape[0])
     for name in noisy:
         q[STATES.index(name)] = sigma ** 2
-    S = solve_continuous_lyapunov(A, -np.diag(np.tile(q, n)))
-    k = STATES.index(variable)
-    C = S[k::d, k::d]
+    try:
+        C = modal_noise_covariance(lin.DF, lin.B, W, np.diag(q), components=STATES.index(variable))
+    except AnalysisError as e:
+        raise AnalysisError(f"the homogeneous state is unstable or W is defective: the linear-noise FC does not "
+                            f"exist ({e})") from None
     sd = np.sqrt(np.diag(C))
     return C / np.outer(sd, sd)
 
