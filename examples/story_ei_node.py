@@ -2,11 +2,24 @@
 
 Run: PYTHONPATH=src python examples/story_ei_node.py   -> out/ei_node.png
 """
-import matplotlib.pyplot as plt
-import numpy as np
 
-from _story_common import out_path
-from neurodyn.studies.ei_node import ei_node_story
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from neurodyn.studies.ei_node import ei_node_story  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def out_path(name: str) -> Path:
+    (ROOT / "out").mkdir(exist_ok=True)
+    return ROOT / "out" / f"{name}.png"
+
 
 res = ei_node_story(I_ext_e=10.0, duration=2000.0, scan=np.arange(0.0, 81.0, 5.0))
 print("fixed points at I_ext_e = 10:", res.fixed_points)

@@ -2,10 +2,23 @@
 
 Run: PYTHONPATH=src python examples/story_single_population.py   -> out/single_population.png
 """
-import matplotlib.pyplot as plt
 
-from _story_common import out_path
-from neurodyn.studies.single_population import step_response
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from neurodyn.studies.single_population import step_response  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def out_path(name: str) -> Path:
+    (ROOT / "out").mkdir(exist_ok=True)
+    return ROOT / "out" / f"{name}.png"
+
 
 res = step_response(amplitude=3.0, onset=20.0, offset=50.0, duration=100.0)
 fig, axes = plt.subplots(2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})

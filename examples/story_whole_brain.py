@@ -3,13 +3,30 @@
 Run: PYTHONPATH=src python examples/story_whole_brain.py   -> out/whole_brain.png
 Needs ../shared/data/aal90 next to the checkout (skips with a message otherwise).
 """
+
 import sys
+from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 
-from _story_common import aal90_dir, out_path
-from neurodyn.network import Connectome
-from neurodyn.studies.whole_brain import whole_brain
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from neurodyn.network import Connectome  # noqa: E402
+from neurodyn.studies.whole_brain import whole_brain  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def out_path(name: str) -> Path:
+    (ROOT / "out").mkdir(exist_ok=True)
+    return ROOT / "out" / f"{name}.png"
+
+
+def aal90_dir():
+    d = ROOT / ".." / "shared" / "data" / "aal90"       # ../shared next to the checkout
+    return d if (d / "sc2017.dat").is_file() else None
+
 
 d = aal90_dir()
 if d is None:

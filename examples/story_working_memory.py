@@ -2,10 +2,23 @@
 
 Run: PYTHONPATH=src python examples/story_working_memory.py   -> out/working_memory.png
 """
-import matplotlib.pyplot as plt
 
-from _story_common import out_path
-from neurodyn.studies.working_memory import working_memory_trial
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from neurodyn.studies.working_memory import working_memory_trial  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def out_path(name: str) -> Path:
+    (ROOT / "out").mkdir(exist_ok=True)
+    return ROOT / "out" / f"{name}.png"
+
 
 trial = working_memory_trial(eta=-5.0, J=15.0)
 print(trial.range, trial.states, trial.params)

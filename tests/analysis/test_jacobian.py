@@ -146,3 +146,17 @@ def test_modal_noise_covariance_matches_dense_lyapunov():
     np.testing.assert_allclose(S.reshape(42, 42), S_dense, rtol=1e-8, atol=1e-10 * np.abs(S_dense).max())
     np.testing.assert_allclose(modal_noise_covariance(lin.DF, lin.B, W, Q0, components=0), S_dense[0::6, 0::6],
                                rtol=1e-8, atol=1e-10 * np.abs(S_dense).max())
+
+
+def test_delayed_edges_refused_or_made_instantaneous():
+    from neurodyn.analysis import AnalysisError
+    from neurodyn.lang.templates import CircuitTemplate
+    delayed = CircuitTemplate.from_yaml("qif").update_var(edge_vars=[("p/qif_op/r", "p/qif_op/r_in",
+                                                                      {"delay": 0.5})])
+    with pytest.raises(AnalysisError, match="delays='instantaneous'"):
+        SymbolicSystem.from_circuit(delayed)
+    s = SymbolicSystem.from_circuit(delayed, delays="instantaneous")
+    ref = SymbolicSystem.from_circuit("qif")
+    x = np.array([0.4, -0.5])
+    np.testing.assert_allclose(s.f(x), ref.f(x), rtol=1e-14)
+    np.testing.assert_allclose(s.jacobian(x), ref.jacobian(x), rtol=1e-14)

@@ -124,7 +124,7 @@ class EINodeResult:
             if "scan" in self.params:
                 sc = self.params["scan"]
                 ax.fill_between(sc["I_ext_e"], sc["r_e_min"] * 1e3, sc["r_e_max"] * 1e3, color="tab:blue",
-                                alpha=0.3, label="simulated r_e min-max")
+                                alpha=0.3, label="simulated r_e min-max (t > 1 s)")
             ax.set_xlabel("I_ext_e")
             ax.set_ylabel("r_e (Hz)")
             ax.legend(fontsize=7)
@@ -143,7 +143,8 @@ def ei_node_story(I_ext_e: float = 10.0, duration: float = 2000.0, with_branch: 
     if scan is not None:
         rows = []
         for I in scan:
-            d = simulate_ei_node(float(I), 300.0, **params)
+            # long transient: near the second Hopf point the approach to the fixed point is slow
+            d = simulate_ei_node(float(I), 200.0, transient=1000.0, **params)
             rows.append({"I_ext_e": float(I), "r_e_min": d["r_e"].min(), "r_e_max": d["r_e"].max()})
         extra["scan"] = pd.DataFrame(rows)
     return EINodeResult(float(I_ext_e), tr, ei_fixed_points(I_ext_e, **params), psd, fdom,
