@@ -1,0 +1,29 @@
+"""Analysis of circuits: the analytic Jacobian built from the IR, fixed points and their stability,
+one-parameter continuation (folds, Hopf points), and the homogeneous state of row-normalised networks.
+
+Examples
+--------
+>>> from neurodyn.analysis import SymbolicSystem, find_fixed_points
+>>> fps = find_fixed_points(SymbolicSystem.from_circuit("qif"), bounds={"p/qif_op/r": (1e-6, 3.0)})
+>>> len(fps)                                 # eta = -5, J = 15: bistable (low, saddle, high)
+3
+"""
+from neurodyn.analysis.jacobian import (
+    AnalysisError,
+    NetworkLinearisation,
+    SymbolicSystem,
+    homogeneous_node,
+    network_linearisation,
+)
+from neurodyn.analysis.linear_noise import modal_noise_covariance
+from neurodyn.analysis.fixed_points import (
+    Branch,
+    FixedPoint,
+    classify,
+    continuation,
+    find_fixed_points,
+    fixed_points_table,
+)
+
+__all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
+           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table", "modal_noise_covariance"]
