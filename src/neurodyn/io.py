@@ -10,7 +10,7 @@ Examples
 >>> df = pd.DataFrame({"z": [1 + 2j, 3 - 1j]}, index=pd.Index([0.0, 0.1], name="time"))
 >>> df.attrs["provenance"] = {"solver": "rk4", "step_size": 0.1}
 >>> path = os.path.join(tempfile.mkdtemp(), "run.nc")
->>> save(df, path)
+>>> _ = save(df, path)
 >>> back = load(path)
 >>> back.equals(df), back.attrs["provenance"]["solver"]
 (True, 'rk4')
