@@ -220,14 +220,13 @@ def _kernel_source(mechs: list[Mechanism]) -> str:
                "ns_src, src_ptr, src_nc, sp_t, sp_s, spstate")
     adv = f'''\
 @njit(cache=True)
-def advance(nsteps, t, dt, cj, second, celsius, jcol0, v, parent, a, b, d, rhs, cmf, ppf, ncell,
+def advance(nsteps, t, dt, vfac, celsius, jcol0, v, parent, a, b, d, rhs, dstat, ppf, ncell,
             {margs}{pp_args},
             vs_node, vs_thr, vs_flag, vs_src, {ev_sig}, qmargin, spmargin,
             rec_arr, rec_row, rec_col, rec_out, info):
     """Advance ``nsteps`` fixed steps; returns (status, steps_done, t)."""
     n = v.shape[0]
     buf = np.empty({maxbuf})
-    cfac = 0.001 * cj
     for step in range(nsteps):
         if qt.shape[0] - qstate[0] < qmargin:
             return QUEUE_FULL, step, t
@@ -244,9 +243,17 @@ def advance(nsteps, t, dt, cj, second, celsius, jcol0, v, parent, a, b, d, rhs, 
                 vs_flag[s] = 0
         deliver_events(t + 0.5 * dt, {ev_args})
         t += 0.5 * dt
-        for i in range(n):
+        # static diagonal (capacitance and axial coupling) and axial currents; parent[i] < i, so rhs[p]
+        # is initialised before children add to it
+        for i in range(ncell):
             rhs[i] = 0.0
-            d[i] = cfac * cmf[i]
+            d[i] = dstat[i]
+        for i in range(ncell, n):
+            p = parent[i]
+            dv = v[p] - v[i]
+            rhs[i] = -b[i] * dv
+            rhs[p] += a[i] * dv
+            d[i] = dstat[i]
 {textwrap.indent("".join(cur_blocks), " " * 8)}
         for k in range(ic_node.shape[0]):
             i = ic_node[k]
@@ -274,36 +281,25 @@ def advance(nsteps, t, dt, cj, second, celsius, jcol0, v, parent, a, b, d, rhs, 
             e2_S[3, k] = cur
             rhs[i] -= cur * ppf[i]
             d[i] += (g - cur) / 0.001 * ppf[i]
-        # axial currents and coupling
-        for i in range(ncell, n):
-            p = parent[i]
-            dv = v[p] - v[i]
-            rhs[i] -= b[i] * dv
-            rhs[p] += a[i] * dv
-            d[i] -= b[i]
-            d[p] -= a[i]
-        # Hines elimination
+        # Hines elimination, then back substitution fused with the voltage update
         for i in range(n - 1, ncell - 1, -1):
             p = parent[i]
             f = a[i] / d[i]
             d[p] -= f * b[i]
             rhs[p] -= f * rhs[i]
-        for i in range(ncell):
-            rhs[i] /= d[i]
-        for i in range(ncell, n):
-            rhs[i] -= b[i] * rhs[parent[i]]
-            rhs[i] /= d[i]
         bad = -1
-        if second:
-            for i in range(n):
-                v[i] += 2.0 * rhs[i]
-        else:
-            for i in range(n):
-                v[i] += rhs[i]
-        for i in range(n):
-            if not math.isfinite(v[i]):
+        for i in range(ncell):
+            x = rhs[i] / d[i]
+            rhs[i] = x
+            v[i] += vfac * x
+            if v[i] - v[i] != 0.0:
                 bad = i
-                break
+        for i in range(ncell, n):
+            x = (rhs[i] - b[i] * rhs[parent[i]]) / d[i]
+            rhs[i] = x
+            v[i] += vfac * x
+            if v[i] - v[i] != 0.0:
+                bad = i
         t += 0.5 * dt
         if bad >= 0:
             info[0] = bad

@@ -199,6 +199,7 @@ class CellModel:
         st = _State()
         st.version = self._version
         st.tree = tree
+        st.parent32 = tree.parent.astype(np.int32)
         # mechanisms: sorted by name for stable kernel reuse
         present = sorted({k for s in tree.order for k in s._mechs})
         st.mechs = [get_mechanism(k) for k in present]
@@ -214,7 +215,7 @@ class CellModel:
                     nodes.append(tree.base[id(s)] + np.arange(s._nseg))
                     off += s._nseg
             st.mech_sections.append(lst)
-            st.mech_node.append(np.concatenate(nodes).astype(np.int64))
+            st.mech_node.append(np.concatenate(nodes).astype(np.int32))
         # point processes
         ids = {id(s) for s in tree.order}
         groups = {IClamp: [], ExpSyn: [], Exp2Syn: []}
@@ -528,7 +529,12 @@ class CellModel:
         self._gather(st)
         st.cm = st.cm  # gathered
         cj = (2.0 if self.secondorder == 2 else 1.0) / dt
-        second = 1 if self.secondorder == 2 else 0
+        vfac = 2.0 if self.secondorder == 2 else 1.0
+        tree = st.tree
+        # diagonal terms that do not change during the run: capacitance cm*0.001*cj and axial coupling
+        dstat = 0.001 * cj * st.cm
+        dstat[tree.ncell:] -= tree.b[tree.ncell:]
+        np.subtract.at(dstat, tree.parent[tree.ncell:], tree.a[tree.ncell:])
         out = np.zeros((len(st.rec_arr), nsteps))
         n = st.tree.n
         dvec = np.zeros(n)
@@ -538,8 +544,8 @@ class CellModel:
         done_total = 0
         while done_total < nsteps:
             status, done, t = st.kernel.advance(
-                nsteps - done_total, t, dt, cj, second, float(self.celsius), done_total, st.v, st.tree.parent,
-                st.tree.a, st.tree.b, dvec, rhs, st.cm, ppf, st.tree.ncell, *self._mech_args(st),
+                nsteps - done_total, t, dt, vfac, float(self.celsius), done_total, st.v, st.parent32,
+                st.tree.a, st.tree.b, dvec, rhs, dstat, ppf, st.tree.ncell, *self._mech_args(st),
                 *self._pp_args(st), st.vs_node, st.vs_thr, st.vs_flag, np.arange(st.nv, dtype=np.int64),
                 st.qt, st.qs, st.qa, st.qb, st.qstate, st.nc_kind, st.nc_tidx, st.nc_w, st.nc_delay, st.ns_P,
                 st.ns_S, st.ns_rng, st.ns_src, st.src_ptr, st.src_nc, st.sp_t, st.sp_s, st.spstate, st.qmargin, st.spmargin, st.rec_arr, st.rec_row, st.rec_col, out,
