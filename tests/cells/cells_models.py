@@ -72,6 +72,7 @@ def build_branched(h):
             "d1_mid": h.Vector().record(d1(0.5)._ref_v), "d2": h.Vector().record(d2(0.7)._ref_v),
             "d3": h.Vector().record(d3(0.2)._ref_v), "t1": h.Vector().record(t1(0.9)._ref_v),
             "t2": h.Vector().record(t2(0.5)._ref_v), "soma_m": h.Vector().record(soma(0.5).hh._ref_m),
+            "soma_gna": h.Vector().record(soma(0.5).hh._ref_gna), "d1_il": h.Vector().record(d1(0.3).hh._ref_il),
             "syn_g": h.Vector().record(syn._ref_g), "syn2_i": h.Vector().record(syn2._ref_i)}
     keep = (soma, d1, d2, d3, t1, t2, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3)
     return keep, t_vec, vecs, {"soma": spk}

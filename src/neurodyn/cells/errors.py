@@ -28,6 +28,10 @@ class MechanismError(CellError, KeyError):
     """An unknown mechanism, an unknown range variable or a malformed mechanism specification."""
 
 
+class RangeVariableError(MechanismError, AttributeError):
+    """A range variable or point-process variable that does not exist (also an AttributeError)."""
+
+
 class EventTargetError(CellError):
     """A NetCon source or target cannot send or receive events."""
 
@@ -46,6 +50,7 @@ __all__ = [
     "GeometryError",
     "LocationError",
     "MechanismError",
+    "RangeVariableError",
     "EventTargetError",
     "RecordingError",
     "NonFiniteVoltageError",

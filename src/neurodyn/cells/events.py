@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 
 from neurodyn.errors import close_matches
-from neurodyn.cells.errors import EventTargetError, LocationError, MechanismError, RecordingError
+from neurodyn.cells.errors import RangeVariableError, EventTargetError, LocationError, MechanismError, RecordingError
 from neurodyn.cells.section import Reference, Section, Segment, TimeReference, _check_x
 
 
@@ -81,7 +81,7 @@ class PointProcess:
     def _name(self, name: str) -> str:
         name = self.aliases.get(name, name)
         if name not in self._values:
-            raise MechanismError(f"{self.kind} has no variable {name!r}; " + close_matches(name, self._values))
+            raise RangeVariableError(f"{self.kind} has no variable {name!r}; " + close_matches(name, self._values))
         return name
 
     def __getattr__(self, name: str):
@@ -168,12 +168,12 @@ class NetStim:
         if name.startswith("__"):
             raise AttributeError(name)
         if name not in self._values:
-            raise MechanismError(f"NetStim has no variable {name!r}; " + close_matches(name, self._values))
+            raise RangeVariableError(f"NetStim has no variable {name!r}; " + close_matches(name, self._values))
         return self._values[name]
 
     def __setattr__(self, name: str, value) -> None:
         if name not in self._values:
-            raise MechanismError(f"NetStim has no variable {name!r}; " + close_matches(name, self._values))
+            raise RangeVariableError(f"NetStim has no variable {name!r}; " + close_matches(name, self._values))
         self._values[name] = _number(value, f"NetStim.{name}")
 
 

@@ -354,3 +354,53 @@ def load_kernel(mechs: list[Mechanism]):
 def kernel_source(mechs: list[Mechanism]) -> str:
     """The generated source for ``mechs`` (for inspection and debugging)."""
     return _kernel_source(list(mechs))
+
+
+def evaluate_rates(mech: Mechanism, v, celsius: float = 6.3, table: bool = False, params=None) -> dict:
+    """Steady states and time constants of ``mech``'s gates at voltages ``v`` (mV).
+
+    Parameters
+    ----------
+    table : bool
+        Use the mechanism's rate table with linear interpolation (as the simulation does by default).
+    params : mapping, optional
+        Parameter values (defaults from the specification).
+
+    Returns
+    -------
+    dict
+        ``{state: (inf, tau)}`` with arrays shaped like ``v``.
+
+    Examples
+    --------
+    >>> from neurodyn.cells.mechanisms import HH
+    >>> r = evaluate_rates(HH, [-65.0])
+    >>> round(float(r["m"][0][0]), 4), round(float(r["h"][0][0]), 4)
+    (0.0529, 0.5961)
+    """
+    import numpy as np
+    from neurodyn.cells._runtime import table_interp
+
+    mod = load_kernel([mech])
+    v = np.atleast_1d(np.asarray(v, dtype=float))
+    vals = dict(mech.parameters)
+    vals.update(params or {})
+    P = np.array([[vals[p]] for p in mech.parameter_names], dtype=float).reshape(len(mech.parameters), 1)
+    G = np.array(list(mech.globals.values()), dtype=float)
+    ng = len(mech.gates)
+    buf = np.empty(max(2 * ng, 1))
+    out = np.empty((2 * ng, v.size))
+    if table:
+        if mech.table is None:
+            raise ValueError(f"mechanism {mech.name!r} has no rate table")
+        lo, hi, nint = mech.table
+        tab = np.zeros((2 * ng, nint + 1))
+        mod.m0_table(float(celsius), P, G, tab, lo, hi, nint)
+        for i, x in enumerate(v.ravel()):
+            table_interp(tab, lo, 1.0 / ((hi - lo) / nint), nint, x, buf)
+            out[:, i] = buf[:2 * ng]
+    else:
+        for i, x in enumerate(v.ravel()):
+            mod.m0_rates(x, float(celsius), 0.0, P, G, 0, buf)
+            out[:, i] = buf[:2 * ng]
+    return {s: (out[2 * r].reshape(v.shape), out[2 * r + 1].reshape(v.shape)) for r, s in enumerate(mech.gates)}

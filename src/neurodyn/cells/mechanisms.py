@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from neurodyn.errors import close_matches
-from neurodyn.cells.errors import MechanismError
+from neurodyn.cells.errors import RangeVariableError, MechanismError
 
 #: Names every mechanism expression may use besides its own symbols.
 BUILTIN_SYMBOLS = ("v", "celsius", "dt")
@@ -265,7 +265,7 @@ class Mechanism:
             return "state", self.state_names.index(name)
         if name in self.assigned_names:
             return "assigned", self.assigned_names.index(name)
-        raise MechanismError(f"mechanism {self.name!r} has no range variable {name!r}; "
+        raise RangeVariableError(f"mechanism {self.name!r} has no range variable {name!r}; "
                              + close_matches(name, self.range_names))
 
     def signature(self) -> str:

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from neurodyn.errors import close_matches
-from neurodyn.cells.errors import GeometryError, LocationError, MechanismError, TopologyError, RecordingError
+from neurodyn.cells.errors import RangeVariableError, GeometryError, LocationError, MechanismError, TopologyError, RecordingError
 from neurodyn.cells.mechanisms import get_mechanism
 
 _SECTION_PROPS = ("L", "diam", "nseg", "Ra", "cm", "v")
@@ -275,13 +275,12 @@ class Section:
 
     def _lookup(self, name: str):
         """Resolve ``var_mech`` to (MechanismData, kind, row)."""
-        if "_" in name:
-            var, _, mname = name.rpartition("_")
-            md = self._mechs.get(mname)
-            if md is not None:
-                kind, row = md.mech.resolve(var)
+        for mname in sorted(self._mechs, key=len, reverse=True):
+            if name.endswith("_" + mname) and len(name) > len(mname) + 1:
+                md = self._mechs[mname]
+                kind, row = md.mech.resolve(name[:-len(mname) - 1])
                 return md, kind, row
-        raise MechanismError(f"section {self._name!r} has no range variable {name!r}; "
+        raise RangeVariableError(f"section {self._name!r} has no range variable {name!r}; "
                              + close_matches(name, self._range_names()))
 
     def _range_names(self) -> list[str]:
@@ -470,7 +469,7 @@ def _seg_lookup(seg: Segment, name: str):
         return seg.sec._lookup(name)
     except MechanismError:
         names = seg.sec._range_names() + [n for k in seg.sec._mechs for n in (k,)]
-        raise MechanismError(f"segment {seg} has no range variable {name!r}; "
+        raise RangeVariableError(f"segment {seg} has no range variable {name!r}; "
                              + close_matches(name, names)) from None
 
 
