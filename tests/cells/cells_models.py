@@ -40,7 +40,7 @@ def build_chain(h):
     return keep, t_vec, vecs, spikes
 
 
-def build_branched(h):
+def build_branched(h, rec=None):
     """Soma + three dendrites at x = 1, 0.5, 0 (different nseg and diam) + a two-branch tuft; IClamp, Exp2Syn
     driven by a 4-spike NetStim train, an ExpSyn on the soma driven by a second train."""
     soma = h.Section(name='bsoma'); soma.L = 20; soma.diam = 20; soma.nseg = 1; soma.Ra = 150; soma.cm = 1
@@ -67,13 +67,12 @@ def build_branched(h):
     nc2 = h.NetCon(ns2, syn2, 0, 0.7, 0.01)
     spk = h.Vector()
     nc3 = h.NetCon(soma(0.5)._ref_v, None); nc3.threshold = 0; nc3.record(spk)
-    t_vec = h.Vector().record(h._ref_t)
-    vecs = {"soma": h.Vector().record(soma(0.5)._ref_v), "d1_end": h.Vector().record(d1(1)._ref_v),
-            "d1_mid": h.Vector().record(d1(0.5)._ref_v), "d2": h.Vector().record(d2(0.7)._ref_v),
-            "d3": h.Vector().record(d3(0.2)._ref_v), "t1": h.Vector().record(t1(0.9)._ref_v),
-            "t2": h.Vector().record(t2(0.5)._ref_v), "soma_m": h.Vector().record(soma(0.5).hh._ref_m),
-            "soma_gna": h.Vector().record(soma(0.5).hh._ref_gna), "d1_il": h.Vector().record(d1(0.3).hh._ref_il),
-            "syn_g": h.Vector().record(syn._ref_g), "syn2_i": h.Vector().record(syn2._ref_i)}
+    rec = rec or (lambda ref: h.Vector().record(ref))
+    t_vec = rec(h._ref_t)
+    vecs = {"soma": rec(soma(0.5)._ref_v), "d1_end": rec(d1(1)._ref_v), "d1_mid": rec(d1(0.5)._ref_v),
+            "d2": rec(d2(0.7)._ref_v), "d3": rec(d3(0.2)._ref_v), "t1": rec(t1(0.9)._ref_v),
+            "t2": rec(t2(0.5)._ref_v), "soma_m": rec(soma(0.5).hh._ref_m), "soma_gna": rec(soma(0.5).hh._ref_gna),
+            "d1_il": rec(d1(0.3).hh._ref_il), "syn_g": rec(syn._ref_g), "syn2_i": rec(syn2._ref_i)}
     keep = (soma, d1, d2, d3, t1, t2, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3)
     return keep, t_vec, vecs, {"soma": spk}
 
@@ -84,6 +83,35 @@ def run(h, build, tstop, dt=0.025, secondorder=0):
     h.secondorder = secondorder
     h.tstop = tstop
     h.run()
+    out = {"t": np.array(t_vec)}
+    out.update({k: np.array(v) for k, v in vecs.items()})
+    out.update({f"spikes_{k}": np.array(v) for k, v in spikes.items()})
+    return keep, out
+
+
+def run_cvode_neuron(h, build, tstop, tol, Dt):
+    """NEURON's CVODE (atol = rtol = tol), recordings interpolated every Dt."""
+    keep, t_vec, vecs, spikes = build(h, rec=lambda ref: h.Vector().record(ref, Dt))
+    h.cvode.active(1)
+    h.cvode.atol(tol)
+    h.cvode.rtol(tol)
+    h.dt = Dt
+    h.tstop = tstop
+    h.run()
+    out = {"t": np.array(t_vec)}
+    out.update({k: np.array(v) for k, v in vecs.items()})
+    out.update({f"spikes_{k}": np.array(v) for k, v in spikes.items()})
+    h.cvode.active(0)
+    return keep, out
+
+
+def run_adaptive_neurodyn(model, build, tstop, tol, Dt):
+    """neurodyn's adaptive method (rtol = atol = tol) on the facade of ``model``, samples every Dt."""
+    from neurodyn.cells import HocFacade
+    h = HocFacade(model)
+    keep, t_vec, vecs, spikes = build(h)
+    model.dt = Dt
+    model.run(tstop=tstop, method="adaptive", rtol=tol, atol=tol)
     out = {"t": np.array(t_vec)}
     out.update({k: np.array(v) for k, v in vecs.items()})
     out.update({f"spikes_{k}": np.array(v) for k, v in spikes.items()})

@@ -23,6 +23,10 @@ CONFIGS = {
     "branched_be": ("build_branched", 60.0, 0.025, 0, 4),
     "branched_cn": ("build_branched", 60.0, 0.025, 2, 4),
 }
+#: NEURON CVODE runs: name -> (builder, tstop, atol = rtol, recording interval Dt)
+CVODE_CONFIGS = {
+    "branched_cvode": ("build_branched", 60.0, 1e-10, 0.1),
+}
 
 _CHILD = """
 import sys, json
@@ -30,15 +34,22 @@ import numpy as np
 sys.path.insert(0, {here!r})
 import cells_models as cm
 h = cm.neuron_h()
-keep, out = cm.run(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r})
+if {cvode!r}:
+    keep, out = cm.run_cvode_neuron(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r})
+else:
+    keep, out = cm.run(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r})
 np.savez({path!r}, **out)
 """
 
 
 def run_neuron(name: str, tmpdir: Path) -> dict:
-    builder, tstop, dt, so, _ = CONFIGS[name]
+    cvode = name in CVODE_CONFIGS
+    if cvode:
+        builder, tstop, dt, so = CVODE_CONFIGS[name]   # dt, so = tolerance, recording interval
+    else:
+        builder, tstop, dt, so, _ = CONFIGS[name]
     path = str(tmpdir / f"{name}.npz")
-    code = _CHILD.format(here=str(HERE), builder=builder, tstop=tstop, dt=dt, so=so, path=path)
+    code = _CHILD.format(here=str(HERE), builder=builder, tstop=tstop, dt=dt, so=so, path=path, cvode=cvode)
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     with np.load(path) as f:
         return {k: f[k] for k in f.files}
@@ -53,7 +64,10 @@ def main() -> None:
             out = run_neuron(name, Path(tmp))
             for k, v in out.items():
                 store[f"{name}/{k}"] = v if k.startswith("spikes_") else v[::stride]
-    store["meta"] = np.array(json.dumps({"neuron": neuron.__version__, "configs": CONFIGS}))
+        for name in CVODE_CONFIGS:
+            for k, v in run_neuron(name, Path(tmp)).items():
+                store[f"{name}/{k}"] = v
+    store["meta"] = np.array(json.dumps({"neuron": neuron.__version__, "configs": CONFIGS, "cvode": CVODE_CONFIGS}))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT, **store)
     print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} KiB)")

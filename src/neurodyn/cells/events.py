@@ -330,13 +330,15 @@ class Vector:
     def record(self, ref, Dt: float | None = None, sec=None) -> "Vector":
         """Record ``ref`` (``seg._ref_v``, ``seg.hh._ref_m``, ``syn._ref_g``, ``h._ref_t``) every step.
 
-        ``Dt`` (ms) records at that fixed interval instead (used by the adaptive method).
+        Samples are taken every ``dt`` (fixed step: after every step; adaptive method: every ``model.dt`` by
+        dense output). NEURON's ``Dt`` argument is not supported (a value raises :class:`RecordingError`).
         """
         if not isinstance(ref, (Reference, PointReference, TimeReference)):
             raise RecordingError(f"cannot record {ref!r}: pass a reference such as sec(0.5)._ref_v, "
                                  "sec(0.5).hh._ref_m, syn._ref_g or h._ref_t")
-        if Dt is not None and not (_number(Dt, "Vector.record Dt") > 0):
-            raise RecordingError(f"Vector.record interval Dt must be > 0, got {Dt!r}")
+        if Dt is not None:
+            raise RecordingError("Vector.record(ref, Dt): a separate recording interval is not supported; "
+                                 "recordings are taken every dt (set h.dt / model.dt)")
         model = self._model
         if isinstance(ref, Reference):
             model = ref.seg.sec._model

@@ -27,7 +27,7 @@ from neurodyn.cells.mechanisms import Mechanism
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
 ARR_MECH0 = 8
-_KERNEL_VERSION = "3"
+_KERNEL_VERSION = "4"
 _LOADED: dict[str, object] = {}
 
 
@@ -320,6 +320,118 @@ def advance(nsteps, t, dt, vfac, celsius, jcol0, v, parent, a, b, d, rhs, dstat,
     return OK, nsteps, t
 '''
     parts.append(adv)
+    # ---- right-hand side of the cable ODE for the adaptive method
+    ode_unpack, ode_gates = [], []
+    for j, mech in enumerate(mechs):
+        if mech.gates:
+            ode_unpack.append(textwrap.dedent(f"""\
+                nk = m{j}_S.shape[1]
+                for r in range(m{j}_S.shape[0]):
+                    for k in range(nk):
+                        m{j}_S[r, k] = y[off + r * nk + k]
+                off += m{j}_S.shape[0] * nk
+                """))
+            ode_gates.append(textwrap.dedent(f"""\
+                nk = m{j}_S.shape[1]
+                for k in range(nk):
+                    vk = v[m{j}_node[k]]
+                    if m{j}_fl[0] != 0:
+                        table_interp(m{j}_tab, m{j}_ti[0], m{j}_ti[1], int(m{j}_ti[2]), vk, buf)
+                    else:
+                        m{j}_rates(vk, celsius, 0.0, m{j}_P, m{j}_G, k, buf)
+                    for r in range(m{j}_S.shape[0]):
+                        dydt[off + r * nk + k] = (buf[2 * r] - m{j}_S[r, k]) / buf[2 * r + 1]
+                off += m{j}_S.shape[0] * nk
+                """))
+    ode_cur = "".join(textwrap.dedent(f"""\
+        for k in range(m{j}_node.shape[0]):
+            i = m{j}_node[k]
+            rhs[i] -= m{j}_current(v[i], celsius, 0.0, m{j}_P, m{j}_S, m{j}_G, k)
+        """) for j in range(len(mechs)))
+    ode = f"""
+@njit(cache=True)
+def ode_rhs(y, dydt, capidx, iscap, ic_on, v, parent, a, b, cm, ppf, ncell, num, den, rhs, celsius,
+            {margs}{pp_args}, fill_assigned):
+    n = v.shape[0]
+    ncap = capidx.shape[0]
+    buf = np.empty({maxbuf})
+    for c in range(ncap):
+        v[capidx[c]] = y[c]
+    off = ncap
+{textwrap.indent("".join(ode_unpack), "    ")}
+    nes = es_S.shape[1]
+    for k in range(nes):
+        es_S[0, k] = y[off + k]
+    off += nes
+    ne2 = e2_S.shape[1]
+    for k in range(ne2):
+        e2_S[0, k] = y[off + k]
+        e2_S[1, k] = y[off + ne2 + k]
+        e2_S[2, k] = e2_S[1, k] - e2_S[0, k]
+    off += 2 * ne2
+    # zero-area nodes: v is the conductance-weighted mean of the neighbours (plus point-process terms)
+    for i in range(n):
+        num[i] = 0.0
+        den[i] = 0.0
+        rhs[i] = 0.0
+    for k in range(ic_node.shape[0]):
+        ic_S[0, k] = ic_P[2, k] * ic_on[k]
+        num[ic_node[k]] += ppf[ic_node[k]] * ic_S[0, k]
+    for k in range(nes):
+        i = es_node[k]
+        num[i] += ppf[i] * es_S[0, k] * es_P[1, k]
+        den[i] += ppf[i] * es_S[0, k]
+    for k in range(ne2):
+        i = e2_node[k]
+        num[i] += ppf[i] * e2_S[2, k] * e2_P[2, k]
+        den[i] += ppf[i] * e2_S[2, k]
+    for i in range(n):
+        if iscap[i]:
+            num[i] = 0.0
+            den[i] = 0.0
+    for i in range(ncell, n):
+        p = parent[i]
+        if iscap[i]:
+            if not iscap[p]:
+                num[p] -= a[i] * v[i]
+                den[p] -= a[i]
+        else:
+            num[i] -= b[i] * v[p]
+            den[i] -= b[i]
+    for i in range(n):
+        if not iscap[i]:
+            v[i] = num[i] / den[i]
+{textwrap.indent(ode_cur, "    ")}
+    for k in range(ic_node.shape[0]):
+        rhs[ic_node[k]] += ic_S[0, k] * ppf[ic_node[k]]
+    for k in range(nes):
+        i = es_node[k]
+        es_S[1, k] = es_S[0, k] * (v[i] - es_P[1, k])
+        rhs[i] -= es_S[1, k] * ppf[i]
+    for k in range(ne2):
+        i = e2_node[k]
+        e2_S[3, k] = e2_S[2, k] * (v[i] - e2_P[2, k])
+        rhs[i] -= e2_S[3, k] * ppf[i]
+    for i in range(ncell, n):
+        p = parent[i]
+        dv = v[p] - v[i]
+        rhs[i] -= b[i] * dv
+        rhs[p] += a[i] * dv
+    for c in range(ncap):
+        i = capidx[c]
+        dydt[c] = rhs[i] / (0.001 * cm[i])
+    off = ncap
+{textwrap.indent("".join(ode_gates), "    ")}
+    for k in range(nes):
+        dydt[off + k] = -es_S[0, k] / es_P[0, k]
+    off += nes
+    for k in range(ne2):
+        dydt[off + k] = -e2_S[0, k] / e2_P[0, k]
+        dydt[off + ne2 + k] = -e2_S[1, k] / e2_P[1, k]
+    if fill_assigned:
+{textwrap.indent("".join(f"for k in range(m{j}_node.shape[0]):" + chr(10) + f"    m{j}_assigned(v[m{j}_node[k]], celsius, 0.0, m{j}_P, m{j}_S, m{j}_G, m{j}_A, k)" + chr(10) for j in range(len(mechs))) or "pass" + chr(10), " " * 8)}
+"""
+    parts.append(ode)
     return "\n\n".join(parts) + "\n"
 
 

@@ -283,9 +283,8 @@ class CellModel:
         st.src_presyn = vsyn + [None] * len(st.netstims)
         # recordings
         st.vectors = [v for v in self._vectors.values()]
-        rec = [self._record_code(v._ref, st) for v in st.vectors if v._ref is not None and v._rec_dt is None]
-        st.rec_vectors = [v for v in st.vectors if v._ref is not None and v._rec_dt is None]
-        st.rec_dt_vectors = [v for v in st.vectors if v._ref is not None and v._rec_dt is not None]
+        rec = [self._record_code(v._ref, st) for v in st.vectors if v._ref is not None]
+        st.rec_vectors = [v for v in st.vectors if v._ref is not None]
         st.rec_arr = np.array([r[0] for r in rec], dtype=np.int64)
         st.rec_row = np.array([r[1] for r in rec], dtype=np.int64)
         st.rec_col = np.array([r[2] for r in rec], dtype=np.int64)
@@ -442,7 +441,7 @@ class CellModel:
         for j, mech in enumerate(st.mechs):
             G = np.array(list(mech.globals.values()), dtype=float)
             use = mech.table is not None and bool(self.usetable.get(mech.name, True))
-            store = any(int(a) == ARR_MECH0 + 3 * j + 2 for a in st.rec_arr) or bool(st.rec_dt_vectors)
+            store = any(int(a) == ARR_MECH0 + 3 * j + 2 for a in st.rec_arr)
             if use:
                 lo, hi, nint = mech.table
                 tab = np.zeros((2 * len(mech.gates), nint + 1))
