@@ -37,6 +37,11 @@ def test_section_attribute_names_and_repr():
 
 
 def _iclamp_cell(m, mech, **params):
+    # keep the set of mechanisms per model small (each distinct set compiles one kernel): a disconnected
+    # dummy section carries the other mechanisms of the test module
+    dummy = m.section("dummy")
+    for other in (("pas",) if mech == "hh" else ("pas", "kslow_t")):
+        dummy.insert(other)
     s = m.section("s", L=20, diam=20)
     s.insert(mech)
     for k, v in params.items():
@@ -44,7 +49,13 @@ def _iclamp_cell(m, mech, **params):
     ic = m.IClamp(s(0.5))
     ic.delay, ic.dur, ic.amp = 1.0, 20.0, 0.15
     vec = m.record(s(0.5)._ref_v)
-    return s, ic, vec
+    return s, ic, vec, dummy
+
+
+def _register_user_mechanisms():
+    register_mechanism(Mechanism("kslow_t", {"gbar": 0.003, "ek": -90.0}, {"ik": "gbar*w*(v - ek)"},
+                                 states={"w": {"inf": "1/(1 + exp(-(v + 35)/10))", "tau": "50"}},
+                                 table=(-100, 100, 200)), replace=True)
 
 
 def test_user_mechanism_in_alpha_beta_form_equals_builtin_hh():
@@ -60,6 +71,7 @@ def test_user_mechanism_in_alpha_beta_form_equals_builtin_hh():
         currents={"ina": "gnabar*m^3*h*(v - ena)", "ik": "gkbar*n^4*(v - ek)", "il": "gl*(v - el)"},
     )
     register_mechanism(hh_ab, replace=True)
+    _register_user_mechanisms()
     m1, m2 = CellModel(), CellModel()
     m1.usetable["hh"] = False
     keep1 = _iclamp_cell(m1, "hh")
@@ -77,10 +89,10 @@ def test_user_mechanism_in_alpha_beta_form_equals_builtin_hh():
 
 
 def test_user_mechanism_recordable_state_and_current():
-    km = Mechanism("kslow_t", {"gbar": 0.003, "ek": -90.0}, {"ik": "gbar*w*(v - ek)"},
-                   states={"w": {"inf": "1/(1 + exp(-(v + 35)/10))", "tau": "50"}}, table=(-100, 100, 200))
-    register_mechanism(km, replace=True)
+    test_user_mechanism_in_alpha_beta_form_equals_builtin_hh()   # registers hh_user and kslow_t
     m = CellModel()
+    dummy = m.section("dummy")
+    dummy.insert("hh_user")
     s = m.section("s", L=20, diam=20)
     s.insert("pas")
     s.insert("kslow_t")
@@ -100,6 +112,8 @@ def test_continuerun_in_pieces_equals_one_run():
     def build(m):
         s = m.section("s", L=20, diam=20)
         s.insert("hh")
+        s.insert("pas")
+        s.g_pas = 1e-5
         syn = m.ExpSyn(s(0.5))
         ns = m.NetStim()
         ns.number, ns.start, ns.interval = 5, 2, 4
@@ -122,6 +136,7 @@ def test_netstim_noise_seeded_and_statistics():
         ns.number, ns.start, ns.interval, ns.noise = number, 0.0, 2.0, 1.0
         ns.seed(seed)
         s = m.section("s")
+        s.insert("pas")
         vec = m.record_time()
         nc = m.NetCon(ns, None)
         out = m.record_time()  # noqa: F841

@@ -97,10 +97,11 @@ def test_recording_nonexistent(m):
 
 
 def test_non_finite_voltage_names_place_and_time(m):
-    # negative conductance: backward Euler amplifies v + 64 by 1/(1 - gbar/0.04) = 2 per step until overflow
-    register_mechanism(Mechanism("runaway", {"gbar": 0.02}, {"i": "-gbar*(v + 64)"}), replace=True)
+    # negative leak conductance: backward Euler amplifies v - e by 1/(1 - 0.02/0.04) = 2 per step until overflow
     s = m.section("bad", nseg=3)
-    s.insert("runaway")
+    s.insert("pas")
+    s.g_pas = -0.02
+    s.e_pas = -64.0
     ok = m.section("ok")
     ok.insert("pas")
     with pytest.raises(NonFiniteVoltageError, match=r"bad\(.*t = [0-9.]+ ms"):
