@@ -8,7 +8,7 @@ Examples
 --------
 >>> from neurodyn.cells import CellModel
 >>> m = CellModel()
->>> soma = m.section("soma", L=20, diam=20); soma.insert("hh")
+>>> soma = m.section("soma", L=20, diam=20).insert("hh")
 >>> soma(0.5).hh.gnabar
 0.12
 """

@@ -15,7 +15,7 @@ Examples
 --------
 >>> from neurodyn.cells import CellModel
 >>> m = CellModel()
->>> s = m.section("s", L=20, diam=20); s.insert("pas")
+>>> s = m.section("s", L=20, diam=20).insert("pas")
 >>> ic = m.IClamp(s(0.5)); ic.delay = 1; ic.dur = 5; ic.amp = 0.01
 >>> v = m.record(s(0.5)._ref_v)
 >>> m.dt = 0.5; m.run(tstop=10, method="adaptive", rtol=1e-9, atol=1e-9)

@@ -8,7 +8,7 @@ Examples
 --------
 >>> from neurodyn.cells import CellModel
 >>> m = CellModel()
->>> soma = m.section("soma", L=20, diam=20); soma.insert("pas")
+>>> soma = m.section("soma", L=20, diam=20).insert("pas")
 >>> syn = m.ExpSyn(soma(0.5)); syn.tau = 2.0
 >>> stim = m.NetStim(); stim.number = 3; stim.start = 5; stim.interval = 10
 >>> nc = m.NetCon(stim, syn, delay=1, weight=0.01)
@@ -307,7 +307,7 @@ class Vector:
 
     Examples
     --------
-    >>> v = Vector([1.0, 2.0]); v.append(3.0); v.as_numpy()
+    >>> v = Vector([1.0, 2.0]).append(3.0); v.as_numpy()
     array([1., 2., 3.])
     """
 

@@ -11,6 +11,7 @@ Examples
 --------
 >>> from neurodyn.cells import h
 >>> soma = h.Section(name="soma_doc"); soma.L = soma.diam = 10; soma.insert("pas")
+Section('soma_doc', L=10, nseg=1)
 >>> v = h.Vector().record(soma(0.5)._ref_v); t = h.Vector().record(h._ref_t)
 >>> h.tstop = 1; h.run(); len(t)
 41

@@ -29,7 +29,6 @@ A user-defined potassium-like channel with one gate:
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -340,9 +339,4 @@ def mechanism_names() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
-def _q10(celsius: float) -> float:  # documented helper for tests
-    return 3.0 ** ((celsius - 6.3) / 10.0)
-
-
 __all__ = ["Mechanism", "Expression", "HH", "PAS", "register_mechanism", "get_mechanism", "mechanism_names"]
-_ = math

@@ -11,7 +11,7 @@ Examples
 --------
 >>> from neurodyn.cells import CellModel
 >>> m = CellModel()
->>> soma = m.section("soma", L=12.6157, diam=12.6157); soma.insert("hh")
+>>> soma = m.section("soma", L=12.6157, diam=12.6157).insert("hh")
 >>> stim = m.IClamp(soma(0.5)); stim.delay = 1; stim.dur = 1; stim.amp = 0.5
 >>> v = m.record(soma(0.5)._ref_v); t = m.record_time()
 >>> m.run(tstop=10)

@@ -11,8 +11,8 @@ Examples
 >>> m = CellModel()
 >>> soma = m.section("soma", L=20, diam=20)
 >>> dend = m.section("dend", L=200, diam=1, nseg=5)
->>> dend.connect(soma(1))
->>> soma.insert("hh"); soma.gnabar_hh = 0.1
+>>> _ = dend.connect(soma(1))
+>>> soma.insert("hh").gnabar_hh = 0.1
 >>> round(soma(0.5).hh.gnabar, 3), [round(s.x, 2) for s in dend]
 (0.1, [0.1, 0.3, 0.5, 0.7, 0.9])
 """
@@ -346,7 +346,7 @@ class Segment:
     Examples
     --------
     >>> from neurodyn.cells import CellModel
-    >>> sec = CellModel().section("s", nseg=3); sec.insert("pas")
+    >>> sec = CellModel().section("s", nseg=3).insert("pas")
     >>> seg = sec(0.5); seg.pas.g = 2e-4
     >>> seg.g_pas, seg
     (0.0002, s(0.5))
@@ -527,4 +527,3 @@ class TimeReference:
 
 
 __all__ = ["Section", "Segment", "MechanismView", "Reference", "TimeReference"]
-_ = (TopologyError,)

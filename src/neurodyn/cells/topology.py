@@ -79,7 +79,6 @@ def build_tree(sections: list) -> Tree:
             children[id(p)].append(s)
     ncell = len(roots)
     order = []
-    tree_of = []
     for r in roots:
         queue = [r]
         while queue:
@@ -141,6 +140,5 @@ def build_tree(sections: list) -> Tree:
         pidx = parent[ncell:]
         a[ncell:] = -1e2 * rinv_all[ncell:] / area_all[pidx]
         b[ncell:] = -1e2 * rinv_all[ncell:] / area_all[ncell:]
-    del tree_of
     return Tree(order=order, ncell=ncell, parent=parent, area=area_all, a=a, b=b, cm=cm_all.astype(float),
                 base=base, start=start, node_sec=node_sec, node_pos=node_pos)
