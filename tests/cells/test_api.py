@@ -178,3 +178,25 @@ def test_objects_are_held_weakly_like_neuron():
     assert m.point_processes() == [ic]
     del s
     assert m.sections()            # still referenced by the IClamp's segment
+
+
+def test_deleting_sections_removes_their_objects_from_later_runs():
+    """As in NEURON: after delete_section, synapses, NetCons and recordings on it no longer take part."""
+    h = HocFacade(CellModel())
+    a = h.Section(name="a")
+    a.insert("pas")
+    b = h.Section(name="b")
+    b.insert("pas")
+    syn = h.ExpSyn(b(0.5))
+    ns = h.NetStim()
+    nc = h.NetCon(ns, syn, 0, 1, 0.01)
+    vb = h.Vector().record(b(0.5)._ref_v)
+    va = h.Vector().record(a(0.5)._ref_v)
+    h.tstop = 1
+    h.run()
+    assert len(vb) == len(va) == 41
+    h.delete_section(sec=b)
+    h.tstop = 2
+    h.run()
+    assert len(va) == 81 and len(vb) == 41     # vb keeps its old samples and no longer records
+    assert nc is not None and [s.name() for s in h.allsec()] == ["a"]

@@ -23,7 +23,16 @@ import make_reference as mr
 from neurodyn.cells import CellModel, HocFacade
 
 DATA = Path(__file__).resolve().parent / "data" / "neuron_reference.npz"
-HAVE_NEURON = importlib.util.find_spec("neuron") is not None
+
+
+def _have_neuron() -> bool:
+    try:
+        return importlib.util.find_spec("neuron") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+HAVE_NEURON = _have_neuron()
 TOL = {"chain": 0.01, "branched": 0.05}
 
 

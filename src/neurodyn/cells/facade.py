@@ -20,7 +20,7 @@ Section('soma_doc', L=10, nseg=1)
 from __future__ import annotations
 
 from neurodyn.errors import close_matches
-from neurodyn.cells.errors import CellError, MechanismError
+from neurodyn.cells.errors import CellError, RangeVariableError
 from neurodyn.cells.events import Exp2Syn, ExpSyn, IClamp, NetCon, NetStim, Vector
 from neurodyn.cells.model import CellModel, default_model
 from neurodyn.cells.section import Section, TimeReference
@@ -145,7 +145,7 @@ class HocFacade:
             return getattr(self.model, name)
         if name.startswith("usetable_"):
             return int(self.model.usetable.get(name[9:], True))
-        raise MechanismError(f"h has no attribute {name!r}; " + close_matches(name, list(_SETTINGS) + [
+        raise RangeVariableError(f"h has no attribute {name!r}; " + close_matches(name, list(_SETTINGS) + [
             "Section", "IClamp", "ExpSyn", "Exp2Syn", "NetStim", "NetCon", "Vector", "run", "finitialize",
             "continuerun", "allsec", "delete_section", "cvode", "t", "_ref_t"]))
 
@@ -159,7 +159,7 @@ class HocFacade:
         elif name == "t":
             self.model.t = float(value)
         else:
-            raise MechanismError(f"h has no settable attribute {name!r}; " + close_matches(name, _SETTINGS))
+            raise RangeVariableError(f"h has no settable attribute {name!r}; " + close_matches(name, _SETTINGS))
 
     def __repr__(self) -> str:
         return f"<neurodyn.cells.h for {self.model!r}>"

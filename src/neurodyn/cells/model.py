@@ -27,7 +27,7 @@ from numba import njit
 
 from neurodyn.errors import SimulationError
 from neurodyn.cells import _runtime as rt
-from neurodyn.cells.errors import (CellError, EventTargetError, LocationError, NonFiniteVoltageError,
+from neurodyn.cells.errors import (CellError, EventTargetError, NonFiniteVoltageError,
                                    RecordingError)
 from neurodyn.cells.events import (Exp2Syn, ExpSyn, IClamp, NetCon, NetStim, PointReference, PreSyn, Vector)
 from neurodyn.cells.kernel import ARR_E2_P, ARR_E2_S, ARR_ES_P, ARR_ES_S, ARR_IC_P, ARR_IC_S, ARR_MECH0, ARR_T, \
@@ -216,15 +216,12 @@ class CellModel:
                     off += s._nseg
             st.mech_sections.append(lst)
             st.mech_node.append(np.concatenate(nodes).astype(np.int32))
-        # point processes
+        # point processes (those on deleted sections are gone, as in NEURON)
         ids = {id(s) for s in tree.order}
         groups = {IClamp: [], ExpSyn: [], Exp2Syn: []}
         for pp in self._pps.values():
-            sec = pp._seg.sec
-            if id(sec) not in ids:
-                raise LocationError(f"{pp.hname()} is located on section {sec.name()!r}, which was deleted; "
-                                    "move it with pp.loc(seg) or delete it")
-            groups[type(pp)].append(pp)
+            if id(pp._seg.sec) in ids:
+                groups[type(pp)].append(pp)
         st.pps = groups
         st.pp_index = {id(p): k for g in groups.values() for k, p in enumerate(g)}
         st.pp_node = {cls: np.array([tree.node_of(p._seg.sec, p._seg.x) for p in lst], dtype=np.int64)
@@ -232,7 +229,14 @@ class CellModel:
         # netstims, presyns and netcons
         st.netstims = list(self._netstims.values())
         ns_index = {id(n): k for k, n in enumerate(st.netstims)}
-        netcons = [nc for nc in self._netcons.values()]
+        pp_alive = {id(p) for g in groups.values() for p in g}
+
+        def alive(nc):
+            src, tg = nc._presyn.source, nc._target
+            if not isinstance(src, NetStim) and id(src.sec) not in ids:
+                return False
+            return tg is None or isinstance(tg, NetStim) or id(tg) in pp_alive
+        netcons = [nc for nc in self._netcons.values() if alive(nc)]
         vsyn: list[PreSyn] = []
         vkey: dict[int, int] = {}
         for nc in netcons:
@@ -282,7 +286,14 @@ class CellModel:
         st.ns_src = nv + np.arange(len(st.netstims), dtype=np.int64)
         st.src_presyn = vsyn + [None] * len(st.netstims)
         # recordings
-        st.vectors = [v for v in self._vectors.values()]
+        def recordable(vec):
+            ref = vec._ref
+            if isinstance(ref, Reference):
+                return id(ref.seg.sec) in ids
+            if isinstance(ref, PointReference):
+                return id(ref.pp) in pp_alive
+            return True
+        st.vectors = [v for v in self._vectors.values() if recordable(v)]
         rec = [self._record_code(v._ref, st) for v in st.vectors if v._ref is not None]
         st.rec_vectors = [v for v in st.vectors if v._ref is not None]
         st.rec_arr = np.array([r[0] for r in rec], dtype=np.int64)
