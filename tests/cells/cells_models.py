@@ -8,6 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 
+def shared_kernel_model():
+    """A CellModel whose mechanism set is {hh, pas} whatever the test inserts (pas only is common).
+
+    Each distinct set of mechanisms compiles one Numba kernel (~20 s on a cold cache); a disconnected
+    one-compartment section with hh (no inputs, it stays at rest and does not affect other sections) keeps
+    the passive tests on the same kernel as the hh tests.
+    """
+    from neurodyn.cells import CellModel
+    m = CellModel()
+    m._dummy_hh = m.section("unconnected_hh").insert("hh")
+    return m
+
+
 def build_chain(h):
     """The three-cell chain of the task (NEURON teaching example); returns (keep-alive objects, vectors)."""
     cells = {}

@@ -19,6 +19,7 @@ import pytest
 
 import cells_models as cm
 import make_reference as mr
+from cells_models import shared_kernel_model
 from neurodyn.cells import CellModel
 from test_neuron_match import DATA, HAVE_NEURON
 
@@ -52,7 +53,7 @@ def test_adaptive_matches_neuron_cvode(neuron_cvode):
 
 def test_adaptive_single_compartment_is_exact_exponential():
     """rtol = atol = 1e-10 must reproduce v = e + I R (1 - exp(-(t - del)/tau)) to 1e-6 mV."""
-    m = CellModel()
+    m = shared_kernel_model()
     s = m.section("s", L=20.0, diam=20.0)
     s.insert("pas")
     s.g_pas, s.e_pas = 1e-3, -70.0

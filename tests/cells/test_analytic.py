@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from cells_models import shared_kernel_model
 from neurodyn.cells import CellModel, HH
 from neurodyn.cells.kernel import evaluate_rates
 
@@ -60,7 +61,7 @@ def test_hh_table_is_linear_interpolation_of_exact_rates():
 
 
 def _single_compartment(g=1e-3, e=-70.0, amp=0.02, secondorder=0, dt=0.025, tstop=10.0):
-    m = CellModel()
+    m = shared_kernel_model()
     s = m.section("s", L=20.0, diam=20.0)
     s.insert("pas")
     s.g_pas = g
@@ -102,7 +103,7 @@ def test_finite_cable_input_resistance_and_profile():
     ~(dx/lambda)^2 ~ 1e-5; backward Euler's steady state is the exact steady state of the discrete system;
     tolerance 0.1 %."""
     Ra, d, L, g = 100.0, 2.0, 1000.0, 1e-4
-    m = CellModel()
+    m = shared_kernel_model()
     c = m.section("cable", L=L, diam=d, nseg=301, Ra=Ra)
     c.insert("pas")
     c.g_pas = g
@@ -123,7 +124,7 @@ def test_finite_cable_input_resistance_and_profile():
 
 
 def test_expsyn_conductance_decays_exponentially():
-    m = CellModel()
+    m = shared_kernel_model()
     s = m.section("s", L=10, diam=10)
     s.insert("pas")
     syn = m.ExpSyn(s(0.5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cells_models import shared_kernel_model
 from neurodyn.cells import CellModel, HocFacade, Mechanism, register_mechanism
 
 
@@ -131,7 +132,7 @@ def test_continuerun_in_pieces_equals_one_run():
 
 def test_netstim_noise_seeded_and_statistics():
     def spikes(seed, number=4000):
-        m = CellModel()
+        m = shared_kernel_model()
         ns = m.NetStim()
         ns.number, ns.start, ns.interval, ns.noise = number, 0.0, 2.0, 1.0
         ns.seed(seed)
@@ -182,7 +183,7 @@ def test_objects_are_held_weakly_like_neuron():
 
 def test_deleting_sections_removes_their_objects_from_later_runs():
     """As in NEURON: after delete_section, synapses, NetCons and recordings on it no longer take part."""
-    h = HocFacade(CellModel())
+    h = HocFacade(shared_kernel_model())
     a = h.Section(name="a")
     a.insert("pas")
     b = h.Section(name="b")
@@ -199,4 +200,4 @@ def test_deleting_sections_removes_their_objects_from_later_runs():
     h.tstop = 2
     h.run()
     assert len(va) == 81 and len(vb) == 41     # vb keeps its old samples and no longer records
-    assert nc is not None and [s.name() for s in h.allsec()] == ["a"]
+    assert nc is not None and [s.name() for s in h.allsec()] == ["unconnected_hh", "a"]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from neurodyn.errors import CellError
+from cells_models import shared_kernel_model
 from neurodyn.cells import CellModel, Mechanism, register_mechanism
 from neurodyn.cells.errors import (EventTargetError, GeometryError, LocationError, MechanismError,
                                    NonFiniteVoltageError, RecordingError, TopologyError)
@@ -96,7 +97,8 @@ def test_recording_nonexistent(m):
     del vec
 
 
-def test_non_finite_voltage_names_place_and_time(m):
+def test_non_finite_voltage_names_place_and_time():
+    m = shared_kernel_model()
     # negative leak conductance: backward Euler amplifies v - e by 1/(1 - 0.02/0.04) = 2 per step until overflow
     s = m.section("bad", nseg=3)
     s.insert("pas")
