@@ -1,6 +1,8 @@
 """Building cells, range variables, user-defined mechanisms, the facade and run control."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -201,3 +203,23 @@ def test_deleting_sections_removes_their_objects_from_later_runs():
     h.run()
     assert len(va) == 81 and len(vb) == 41     # vb keeps its old samples and no longer records
     assert nc is not None and [s.name() for s in h.allsec()] == ["unconnected_hh", "a"]
+
+
+def test_many_events_in_flight_grow_the_queue_and_spike_buffer():
+    """3000 NetStim spikes (0.05 ms apart) with a 40 ms delay keep ~800 events queued (initial capacity 80)
+    and overflow the initial 1024-spike buffer: every event must still arrive exactly once."""
+    m = shared_kernel_model()
+    s = m.section("s")
+    s.insert("pas")
+    syn = m.ExpSyn(s(0.5))
+    syn.tau = 1e9                       # no decay during the run: g counts the events
+    ns = m.NetStim()
+    ns.number, ns.start, ns.interval = 3000, 1.0, 0.05
+    nc = m.NetCon(ns, syn, delay=40.0, weight=1e-4)
+    from neurodyn.cells import Vector
+    spikes = Vector(model=m)
+    nc.record(spikes)
+    m.run(tstop=200.0, dt=0.025)
+    assert len(spikes) == 3000
+    np.testing.assert_allclose(np.diff(np.asarray(spikes)), 0.05, atol=1e-9)
+    assert syn.g == pytest.approx(3000 * 1e-4 * math.exp(-200 / 1e9), rel=1e-6)

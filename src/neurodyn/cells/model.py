@@ -499,6 +499,9 @@ class CellModel:
         self._record_columns(st, np.zeros((len(st.rec_arr), 1)), 0, 1, 0.0)
         self._flush_spikes(st)
         self._scatter(st)
+        # load (or compile) the time-stepping kernel now, so that continuerun only runs it
+        args = self._advance_args(st, float(self.dt), 0)
+        st.kernel.advance(0, 0.0, float(self.dt), args[0], args[1], 0, *args[2:])
 
     def _record_columns(self, st, out, j0, ncol, t) -> None:
         if len(st.rec_arr) == 0:
@@ -537,34 +540,19 @@ class CellModel:
         if nsteps <= 0:
             return
         self._gather(st)
-        st.cm = st.cm  # gathered
-        cj = (2.0 if self.secondorder == 2 else 1.0) / dt
-        vfac = 2.0 if self.secondorder == 2 else 1.0
-        tree = st.tree
-        # diagonal terms that do not change during the run: capacitance cm*0.001*cj and axial coupling
-        dstat = 0.001 * cj * st.cm
-        dstat[tree.ncell:] -= tree.b[tree.ncell:]
-        np.subtract.at(dstat, tree.parent[tree.ncell:], tree.a[tree.ncell:])
-        out = np.zeros((len(st.rec_arr), nsteps))
-        n = st.tree.n
-        dvec = np.zeros(n)
-        rhs = np.zeros(n)
-        ppf = 100.0 / st.tree.area
+        args = self._advance_args(st, dt, nsteps)
         t = float(self.t)
         done_total = 0
+        out = args[-2]
         while done_total < nsteps:
-            status, done, t = st.kernel.advance(
-                nsteps - done_total, t, dt, vfac, float(self.celsius), done_total, st.v, st.parent32,
-                st.tree.a, st.tree.b, dvec, rhs, dstat, ppf, st.tree.ncell, *self._mech_args(st),
-                *self._pp_args(st), st.vs_node, st.vs_thr, st.vs_flag, np.arange(st.nv, dtype=np.int64),
-                st.qt, st.qs, st.qa, st.qb, st.qstate, st.nc_kind, st.nc_tidx, st.nc_w, st.nc_delay, st.ns_P,
-                st.ns_S, st.ns_rng, st.ns_src, st.src_ptr, st.src_nc, st.sp_t, st.sp_s, st.spstate, st.qmargin, st.spmargin, st.rec_arr, st.rec_row, st.rec_col, out,
-                st.info)
+            status, done, t = st.kernel.advance(nsteps - done_total, t, dt, args[0], args[1], done_total,
+                                                *args[2:])
             done_total += int(done)
             if st.qstate[2]:
                 raise SimulationError("event queue overflow (a NetStim with an interval far below dt?)")
             if status == rt.QUEUE_FULL:
                 self._grow_queue(st)
+                args = self._advance_args(st, dt, nsteps, out)
             elif status == rt.SPIKES_FULL:
                 self._flush_spikes(st)
             elif status == rt.NONFINITE:
@@ -580,6 +568,24 @@ class CellModel:
         self._record_columns(st, out, 0, nsteps, t)
         self._flush_spikes(st)
         self._scatter(st)
+
+    def _advance_args(self, st, dt: float, nsteps: int, out=None) -> list:
+        """Arguments of the generated ``advance`` after (nsteps, t, dt) and around jcol0 (see continuerun)."""
+        cj = (2.0 if self.secondorder == 2 else 1.0) / dt
+        vfac = 2.0 if self.secondorder == 2 else 1.0
+        tree = st.tree
+        # diagonal terms that do not change during the run: capacitance cm*0.001*cj and axial coupling
+        dstat = 0.001 * cj * st.cm
+        dstat[tree.ncell:] -= tree.b[tree.ncell:]
+        np.subtract.at(dstat, tree.parent[tree.ncell:], tree.a[tree.ncell:])
+        n = tree.n
+        out = np.zeros((len(st.rec_arr), nsteps)) if out is None else out
+        return [vfac, float(self.celsius), st.v, st.parent32, tree.a, tree.b, np.zeros(n), np.zeros(n),
+                dstat, 100.0 / tree.area, tree.ncell, *self._mech_args(st), *self._pp_args(st), st.vs_node,
+                st.vs_thr, st.vs_flag, np.arange(st.nv, dtype=np.int64), st.qt, st.qs, st.qa, st.qb, st.qstate,
+                st.nc_kind, st.nc_tidx, st.nc_w, st.nc_delay, st.ns_P, st.ns_S, st.ns_rng, st.ns_src, st.src_ptr,
+                st.src_nc, st.sp_t, st.sp_s, st.spstate, st.qmargin, st.spmargin, st.rec_arr, st.rec_row,
+                st.rec_col, out, st.info]
 
     def _grow_queue(self, st) -> None:
         n = len(st.qt)
