@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cells_models import shared_kernel_model
-from neurodyn.cells import CellModel, HH
+from neurodyn.cells import HH
 from neurodyn.cells.kernel import evaluate_rates
 
 

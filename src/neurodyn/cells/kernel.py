@@ -348,6 +348,9 @@ def advance(nsteps, t, dt, vfac, celsius, jcol0, v, parent, a, b, d, rhs, dstat,
             i = m{j}_node[k]
             rhs[i] -= m{j}_current(v[i], celsius, 0.0, m{j}_P, m{j}_S, m{j}_G, k)
         """) for j in range(len(mechs)))
+    ode_assigned = "".join(f"for k in range(m{j}_node.shape[0]):\n"
+                           f"    m{j}_assigned(v[m{j}_node[k]], celsius, 0.0, m{j}_P, m{j}_S, m{j}_G, m{j}_A, k)\n"
+                           for j in range(len(mechs))) or "pass\n"
     ode = f"""
 @njit(cache=True)
 def ode_rhs(y, dydt, capidx, iscap, ic_on, v, parent, a, b, cm, ppf, ncell, num, den, rhs, celsius,
@@ -429,7 +432,7 @@ def ode_rhs(y, dydt, capidx, iscap, ic_on, v, parent, a, b, cm, ppf, ncell, num,
         dydt[off + k] = -e2_S[0, k] / e2_P[0, k]
         dydt[off + ne2 + k] = -e2_S[1, k] / e2_P[1, k]
     if fill_assigned:
-{textwrap.indent("".join(f"for k in range(m{j}_node.shape[0]):" + chr(10) + f"    m{j}_assigned(v[m{j}_node[k]], celsius, 0.0, m{j}_P, m{j}_S, m{j}_G, m{j}_A, k)" + chr(10) for j in range(len(mechs))) or "pass" + chr(10), " " * 8)}
+{textwrap.indent(ode_assigned, " " * 8)}
 """
     parts.append(ode)
     return "\n\n".join(parts) + "\n"

@@ -24,7 +24,8 @@ import numbers
 import numpy as np
 
 from neurodyn.errors import close_matches
-from neurodyn.cells.errors import RangeVariableError, GeometryError, LocationError, MechanismError, TopologyError, RecordingError
+from neurodyn.cells.errors import (GeometryError, LocationError, MechanismError, RangeVariableError,
+                                   RecordingError, TopologyError)
 from neurodyn.cells.mechanisms import get_mechanism
 
 _SECTION_PROPS = ("L", "diam", "nseg", "Ra", "cm", "v")
