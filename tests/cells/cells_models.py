@@ -65,7 +65,11 @@ def build_branched(h, rec=None):
     t2 = h.Section(name='bt2'); t2.L = 60; t2.diam = 0.5; t2.nseg = 4
     d1.connect(soma(1)); d2.connect(soma(0.5)); d3.connect(soma(0))
     t1.connect(d1(1)); t2.connect(d1(0.62))
-    for s in (d1, d2, d3, t1, t2):
+    t3 = h.Section(name='bt3'); t3.L = 40; t3.diam = 0.6; t3.nseg = 2
+    t4 = h.Section(name='bt4'); t4.L = 30; t4.diam = 0.9; t4.nseg = 3
+    t3.connect(d1(0))           # x = 0 of a non-root section: d1's parent node (soma's 1 end)
+    t4.connect(d1(0.4))         # 0.4 * nseg = 6 exactly: a segment boundary
+    for s in (d1, d2, d3, t1, t2, t3, t4):
         s.insert('pas'); s.g_pas = 2e-4; s.e_pas = -65
     d1.insert('hh'); d1.gnabar_hh = 0.03; d1.gkbar_hh = 0.01
     for seg in d1:
@@ -84,9 +88,9 @@ def build_branched(h, rec=None):
     t_vec = rec(h._ref_t)
     vecs = {"soma": rec(soma(0.5)._ref_v), "d1_end": rec(d1(1)._ref_v), "d1_mid": rec(d1(0.5)._ref_v),
             "d2": rec(d2(0.7)._ref_v), "d3": rec(d3(0.2)._ref_v), "t1": rec(t1(0.9)._ref_v),
-            "t2": rec(t2(0.5)._ref_v), "soma_m": rec(soma(0.5).hh._ref_m), "soma_gna": rec(soma(0.5).hh._ref_gna),
+            "t2": rec(t2(0.5)._ref_v), "t3": rec(t3(0.25)._ref_v), "t4": rec(t4(1)._ref_v), "soma_m": rec(soma(0.5).hh._ref_m), "soma_gna": rec(soma(0.5).hh._ref_gna),
             "d1_il": rec(d1(0.3).hh._ref_il), "syn_g": rec(syn._ref_g), "syn2_i": rec(syn2._ref_i)}
-    keep = (soma, d1, d2, d3, t1, t2, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3)
+    keep = (soma, d1, d2, d3, t1, t2, t3, t4, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3)
     return keep, t_vec, vecs, {"soma": spk}
 
 

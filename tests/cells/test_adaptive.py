@@ -42,12 +42,12 @@ def test_adaptive_matches_neuron_cvode(neuron_cvode):
     ref = neuron_cvode
     n = len(ref["t"])               # NEURON stops sampling at the last Dt before tstop
     np.testing.assert_allclose(got["t"][:n], ref["t"], atol=1e-9)
-    for key in ("soma", "d1_end", "d1_mid", "d2", "d3", "t1", "t2"):
+    for key in ("soma", "d1_end", "d1_mid", "d2", "d3", "t1", "t2", "t3", "t4"):
         err = np.max(np.abs(got[key][:n] - ref[key]))
         assert err < 0.01, f"{key}: max |adaptive - CVODE| = {err:.3g} mV"
     assert np.max(np.abs(got["soma_m"][:n] - ref["soma_m"])) < 1e-4
     np.testing.assert_allclose(got["syn_g"][:n], ref["syn_g"], atol=1e-7)
-    assert got["spikes_soma"].shape == ref["spikes_soma"].shape == (2,)
+    assert got["spikes_soma"].shape == ref["spikes_soma"].shape and ref["spikes_soma"].size >= 1
     np.testing.assert_allclose(got["spikes_soma"], ref["spikes_soma"], atol=1e-3)
 
 
