@@ -6,7 +6,8 @@ by a NetStim (one spike at 5 ms, delay 1, weight 0.04). tstop 100 ms, dt 0.025 m
 voltages of cells 0 and N-1 recorded, spikes of all cells recorded.
 
 Every measurement runs in its own subprocess (fair peak memory: ru_maxrss of that process). Reported per
-configuration: construction time, finitialize time, simulation time (continuerun), spike count and whether
+configuration: construction time, finitialize time, simulation time (continuerun; wall clock and the
+process's CPU time, which is less sensitive to other load on the machine), spike count and whether
 the spike trains are identical, peak RSS and the memory added by the model (RSS after the run minus RSS after
 imports). neurodyn is measured "first run" (empty Numba caches: includes compilation) and "warm" (caches
 filled); NEURON and warm neurodyn are alternated ``--repeats`` times and medians are reported.
@@ -69,11 +70,13 @@ vN = h.Vector().record(cells[N - 1][0](0.5)._ref_v)
 t_build = time.perf_counter() - t0
 h.dt = 0.025; h.tstop = 100
 t0 = time.perf_counter(); h.finitialize(-65); t_init = time.perf_counter() - t0
-t0 = time.perf_counter(); h.continuerun(100.0); t_run = time.perf_counter() - t0
+t0 = time.perf_counter(); c0 = time.process_time()
+h.continuerun(100.0)
+t_run = time.perf_counter() - t0; cpu_run = time.process_time() - c0
 spikes = [list(np.round(np.array(v), 9)) for v in spk_t]
 rss1 = rss_mb()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("RESULT" + json.dumps({"build": t_build, "init": t_init, "run": t_run, "nspikes": sum(map(len, spikes)),
+print("RESULT" + json.dumps({"build": t_build, "init": t_init, "run": t_run, "cpu_run": cpu_run, "nspikes": sum(map(len, spikes)),
                              "spikes": spikes, "peak_rss_mb": peak, "model_mb": rss1 - rss0,
                              "v0_end": float(np.array(v0)[-1]), "vN_max": float(np.max(np.array(vN)))}))
 '''
@@ -117,17 +120,18 @@ def main() -> int:
                 same = all(a["spikes"] == nr[0]["spikes"] for a in nd)
                 row = {"N": n, "nseg": nseg, "same_spikes": same, "nspikes": nd[0]["nspikes"],
                        "nspikes_neuron": nr[0]["nspikes"]}
-                for key in ("build", "init", "run", "peak_rss_mb", "model_mb"):
+                for key in ("build", "init", "run", "cpu_run", "peak_rss_mb", "model_mb"):
                     row[f"neurodyn_{key}"] = statistics.median(a[key] for a in nd)
                     row[f"neuron_{key}"] = statistics.median(a[key] for a in nr)
                 row["run_ratio"] = row["neurodyn_run"] / row["neuron_run"]
+                row["cpu_run_ratio"] = row["neurodyn_cpu_run"] / row["neuron_cpu_run"]
                 row["init_plus_run_ratio"] = ((row["neurodyn_init"] + row["neurodyn_run"])
                                               / (row["neuron_init"] + row["neuron_run"]))
                 row["peak_rss_ratio"] = row["neurodyn_peak_rss_mb"] / row["neuron_peak_rss_mb"]
                 row["model_mem_ratio"] = row["neurodyn_model_mb"] / max(row["neuron_model_mb"], 1e-9)
                 results.append(row)
                 print(f"N={n:5d} nseg={nseg:3d}: run neurodyn {row['neurodyn_run']:.3f} s / NEURON "
-                      f"{row['neuron_run']:.3f} s = {row['run_ratio']:.2f}; init {row['neurodyn_init']:.2f} / "
+                      f"{row['neuron_run']:.3f} s = {row['run_ratio']:.2f} (CPU time ratio {row['cpu_run_ratio']:.2f}); init {row['neurodyn_init']:.2f} / "
                       f"{row['neuron_init']:.2f} s; build {row['neurodyn_build']:.2f} / {row['neuron_build']:.2f}"
                       f" s; peak RSS {row['neurodyn_peak_rss_mb']:.0f} / {row['neuron_peak_rss_mb']:.0f} MB; "
                       f"model memory {row['neurodyn_model_mb']:.1f} / {row['neuron_model_mb']:.1f} MB; spikes "
