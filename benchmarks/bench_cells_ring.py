@@ -76,7 +76,8 @@ t_run = time.perf_counter() - t0; cpu_run = time.process_time() - c0
 spikes = [list(np.round(np.array(v), 9)) for v in spk_t]
 rss1 = rss_mb()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print("RESULT" + json.dumps({"build": t_build, "init": t_init, "run": t_run, "cpu_run": cpu_run, "nspikes": sum(map(len, spikes)),
+print("RESULT" + json.dumps({"build": t_build, "init": t_init, "run": t_run, "cpu_run": cpu_run,
+                             "nspikes": sum(map(len, spikes)),
                              "spikes": spikes, "peak_rss_mb": peak, "model_mb": rss1 - rss0,
                              "v0_end": float(np.array(v0)[-1]), "vN_max": float(np.max(np.array(vN)))}))
 '''
@@ -131,7 +132,8 @@ def main() -> int:
                 row["model_mem_ratio"] = row["neurodyn_model_mb"] / max(row["neuron_model_mb"], 1e-9)
                 results.append(row)
                 print(f"N={n:5d} nseg={nseg:3d}: run neurodyn {row['neurodyn_run']:.3f} s / NEURON "
-                      f"{row['neuron_run']:.3f} s = {row['run_ratio']:.2f} (CPU time ratio {row['cpu_run_ratio']:.2f}); init {row['neurodyn_init']:.2f} / "
+                      f"{row['neuron_run']:.3f} s = {row['run_ratio']:.2f} (CPU time ratio {row['cpu_run_ratio']:.2f}); "
+                      f"init {row['neurodyn_init']:.2f} / "
                       f"{row['neuron_init']:.2f} s; build {row['neurodyn_build']:.2f} / {row['neuron_build']:.2f}"
                       f" s; peak RSS {row['neurodyn_peak_rss_mb']:.0f} / {row['neuron_peak_rss_mb']:.0f} MB; "
                       f"model memory {row['neurodyn_model_mb']:.1f} / {row['neuron_model_mb']:.1f} MB; spikes "
