@@ -84,14 +84,22 @@ def build_branched(h, rec=None):
     nc2 = h.NetCon(ns2, syn2, 0, 0.7, 0.01)
     spk = h.Vector()
     nc3 = h.NetCon(soma(0.5)._ref_v, None); nc3.threshold = 0; nc3.record(spk)
+    # a NetStim that is off (start < 0) until a spike of the soma turns it on (NET_RECEIVE flag 0)
+    ns3 = h.NetStim(); ns3.number = 3; ns3.start = -1; ns3.interval = 2.5
+    nc4 = h.NetCon(soma(0.5)._ref_v, ns3, 0, 2.0, 1.0)
+    syn3 = h.ExpSyn(t1(0.5)); syn3.tau = 1.5
+    nc5 = h.NetCon(ns3, syn3, 0, 0.3, 0.002)
+    spk3 = h.Vector(); nc5.record(spk3)
     rec = rec or (lambda ref: h.Vector().record(ref))
     t_vec = rec(h._ref_t)
     vecs = {"soma": rec(soma(0.5)._ref_v), "d1_end": rec(d1(1)._ref_v), "d1_mid": rec(d1(0.5)._ref_v),
             "d2": rec(d2(0.7)._ref_v), "d3": rec(d3(0.2)._ref_v), "t1": rec(t1(0.9)._ref_v),
-            "t2": rec(t2(0.5)._ref_v), "t3": rec(t3(0.25)._ref_v), "t4": rec(t4(1)._ref_v), "soma_m": rec(soma(0.5).hh._ref_m), "soma_gna": rec(soma(0.5).hh._ref_gna),
-            "d1_il": rec(d1(0.3).hh._ref_il), "syn_g": rec(syn._ref_g), "syn2_i": rec(syn2._ref_i)}
-    keep = (soma, d1, d2, d3, t1, t2, t3, t4, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3)
-    return keep, t_vec, vecs, {"soma": spk}
+            "t2": rec(t2(0.5)._ref_v), "t3": rec(t3(0.25)._ref_v), "t4": rec(t4(1)._ref_v),
+            "soma_m": rec(soma(0.5).hh._ref_m), "soma_gna": rec(soma(0.5).hh._ref_gna),
+            "d1_il": rec(d1(0.3).hh._ref_il), "syn_g": rec(syn._ref_g), "syn2_i": rec(syn2._ref_i),
+            "syn3_g": rec(syn3._ref_g)}
+    keep = (soma, d1, d2, d3, t1, t2, t3, t4, ic, ic2, syn, ns, nc, syn2, ns2, nc2, nc3, ns3, nc4, syn3, nc5)
+    return keep, t_vec, vecs, {"soma": spk, "ns3": spk3}
 
 
 def run(h, build, tstop, dt=0.025, secondorder=0):
