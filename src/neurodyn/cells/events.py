@@ -320,6 +320,7 @@ class Vector:
         self._rec_dt = None
         self._spike_source = None
         self._model = model
+        self._uid = None
 
     def _flush(self) -> np.ndarray:
         if self._chunks:

@@ -123,8 +123,9 @@ class CellModel:
         return uid
 
     def _register_vector(self, vec) -> None:
-        if vec not in list(self._vectors.values()):
-            self._vectors[self._next()] = vec
+        if getattr(vec, "_uid", None) is None or self._vectors.get(vec._uid) is not vec:
+            vec._uid = self._next()
+            self._vectors[vec._uid] = vec
         self._touch()
 
     def _presyn(self, key, source, threshold) -> PreSyn:
@@ -300,6 +301,10 @@ class CellModel:
         st.rec_row = np.array([r[1] for r in rec], dtype=np.int64)
         st.rec_col = np.array([r[2] for r in rec], dtype=np.int64)
         st.spike_vectors = [v for v in st.vectors if v._spike_source is not None]
+        src_index = {id(p): k for k, p in enumerate(vsyn)}
+        src_index.update({id(ns): nv + k for k, ns in enumerate(st.netstims)})
+        st.spike_vector_src = [src_index.get(id(v._spike_source), src_index.get(id(v._spike_source.source), -1))
+                               for v in st.spike_vectors]
         return st
 
     def _record_code(self, ref, st) -> tuple[int, int, int]:
@@ -518,14 +523,15 @@ class CellModel:
             st.spikes_t.append(st.sp_t[:n].copy())
             st.spikes_s.append(st.sp_s[:n].copy())
             st.spstate[0] = 0
-            for vec in st.spike_vectors:
-                ps = vec._spike_source
-                src = [k for k, p in enumerate(st.vsyn) if p is ps]
-                if not src:
-                    src = [st.nv + k for k, ns in enumerate(st.netstims) if ns is ps.source]
-                if src:
-                    sel = st.sp_s[:n] == src[0]
-                    vec._chunks.append(st.sp_t[:n][sel].copy())
+            if st.spike_vectors:
+                order = np.argsort(st.sp_s[:n], kind="stable")
+                srt = st.sp_s[:n][order]
+                times = st.sp_t[:n][order]
+                for vec, src in zip(st.spike_vectors, st.spike_vector_src):
+                    if src >= 0:
+                        lo, hi = np.searchsorted(srt, src), np.searchsorted(srt, src, side="right")
+                        if hi > lo:
+                            vec._chunks.append(times[lo:hi].copy())
 
     def continuerun(self, tstop: float) -> None:
         """Advance from the current time to ``tstop`` (NEURON's ``h.continuerun``)."""
