@@ -2,7 +2,7 @@
 
 The original starts with ``from neuron import h, gui`` and ends with ``h('forall delete_section()')``; here
 the first is ``from neurodyn.cells import h`` and the last is its Python equivalent. Everything in between
-is unchanged. The traces equal NEURON's (to ~1e-10 mV, see tests/cells/test_neuron_match.py).
+is unchanged. The traces equal NEURON's (to ~1e-10 mV, see tests/cells/test_cells_neuron_match.py).
 
 Run: ``PYTHONPATH=src python examples/cells_three_cell_chain.py``; writes out/cells_chain.png.
 """

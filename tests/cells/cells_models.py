@@ -5,7 +5,33 @@ the model in both simulators.
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
+
+HERE = Path(__file__).resolve().parent
+#: NEURON reference traces written by make_reference.py
+DATA = HERE / "data" / "neuron_reference.npz"
+
+
+def have_neuron() -> bool:
+    try:
+        return importlib.util.find_spec("neuron") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def make_reference_module():
+    """tests/cells/make_reference.py, imported under a unique name (other test folders may have one too)."""
+    name = "neurodyn_tests_cells_make_reference"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "make_reference.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
 
 
 def shared_kernel_model():

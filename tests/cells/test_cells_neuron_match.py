@@ -11,7 +11,6 @@ time plus 1e-10 ms, a deterministic value).
 """
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -19,20 +18,11 @@ import numpy as np
 import pytest
 
 import cells_models as cm
-import make_reference as mr
 from neurodyn.cells import CellModel, HocFacade
 
-DATA = Path(__file__).resolve().parent / "data" / "neuron_reference.npz"
-
-
-def _have_neuron() -> bool:
-    try:
-        return importlib.util.find_spec("neuron") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-HAVE_NEURON = _have_neuron()
+mr = cm.make_reference_module()
+DATA = cm.DATA
+HAVE_NEURON = cm.have_neuron()
 TOL = {"chain": 0.01, "branched": 0.05}
 
 

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 import cells_models as cm
-import make_reference as mr
-from cells_models import shared_kernel_model
+from cells_models import DATA, shared_kernel_model
 from neurodyn.cells import CellModel
-from test_neuron_match import DATA, HAVE_NEURON
+
+mr = cm.make_reference_module()
+HAVE_NEURON = cm.have_neuron()
 
 
 @pytest.fixture(scope="module")
