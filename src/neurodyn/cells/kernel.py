@@ -27,7 +27,7 @@ from neurodyn.cells.mechanisms import Mechanism
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
 ARR_MECH0 = 8
-_KERNEL_VERSION = "4"
+_KERNEL_VERSION = "5"
 _LOADED: dict[str, object] = {}
 
 
@@ -162,7 +162,7 @@ def _kernel_source(mechs: list[Mechanism]) -> str:
     parts = [_HEADER.format(names=", ".join(m.name for m in mechs))]
     for j, mech in enumerate(mechs):
         parts.append(f"# ---- mechanism {j}: {mech.name}\n" + _mechanism_source(j, mech))
-    margs = "".join(f"m{j}_node, m{j}_P, m{j}_S, m{j}_A, m{j}_G, m{j}_tab, m{j}_ti, m{j}_fl, "
+    margs = "".join(f"m{j}_node, m{j}_runs, m{j}_P, m{j}_S, m{j}_A, m{j}_G, m{j}_tab, m{j}_ti, m{j}_fl, "
                     for j in range(len(mechs)))
     pp_args = "ic_node, ic_P, ic_S, es_node, es_P, es_S, e2_node, e2_P, e2_S"
     # record
@@ -189,13 +189,17 @@ def _kernel_source(mechs: list[Mechanism]) -> str:
     cur_blocks, state_blocks = [], []
     for j, mech in enumerate(mechs):
         cur_blocks.append(textwrap.dedent(f"""\
-            for k in range(m{j}_node.shape[0]):
-                i = m{j}_node[k]
-                vk = v[i]
-                g = m{j}_current(vk + 0.001, celsius, dt, m{j}_P, m{j}_S, m{j}_G, k)
-                cur = m{j}_current(vk, celsius, dt, m{j}_P, m{j}_S, m{j}_G, k)
-                rhs[i] -= cur
-                d[i] += (g - cur) / 0.001
+            for r in range(m{j}_runs.shape[0]):
+                i0 = m{j}_runs[r, 0]
+                k0 = m{j}_runs[r, 1]
+                for q in range(m{j}_runs[r, 2]):
+                    i = i0 + q
+                    k = k0 + q
+                    vk = v[i]
+                    g = m{j}_current(vk + 0.001, celsius, dt, m{j}_P, m{j}_S, m{j}_G, k)
+                    cur = m{j}_current(vk, celsius, dt, m{j}_P, m{j}_S, m{j}_G, k)
+                    rhs[i] -= cur
+                    d[i] += (g - cur) / 0.001
             if m{j}_fl[1] != 0:
                 for k in range(m{j}_node.shape[0]):
                     m{j}_assigned(v[m{j}_node[k]], celsius, dt, m{j}_P, m{j}_S, m{j}_G, m{j}_A, k)
@@ -227,6 +231,14 @@ def advance(nsteps, t, dt, vfac, celsius, jcol0, v, parent, a, b, d, rhs, dstat,
     """Advance ``nsteps`` fixed steps; returns (status, steps_done, t)."""
     n = v.shape[0]
     buf = np.empty({maxbuf})
+    # cnexp factors of the synaptic decays: constant during a run (tau and dt fixed)
+    es_decay = np.empty(es_node.shape[0])
+    for k in range(es_node.shape[0]):
+        es_decay[k] = 1.0 - math.exp(-dt / es_P[0, k])
+    e2_decay = np.empty((2, e2_node.shape[0]))
+    for k in range(e2_node.shape[0]):
+        e2_decay[0, k] = 1.0 - math.exp(-dt / e2_P[0, k])
+        e2_decay[1, k] = 1.0 - math.exp(-dt / e2_P[1, k])
     for step in range(nsteps):
         if qt.shape[0] - qstate[0] < qmargin:
             return QUEUE_FULL, step, t
@@ -308,12 +320,12 @@ def advance(nsteps, t, dt, vfac, celsius, jcol0, v, parent, a, b, d, rhs, dstat,
 {textwrap.indent("".join(state_blocks), " " * 8)}
         for k in range(es_node.shape[0]):
             x = es_S[0, k]
-            es_S[0, k] = x + (1.0 - math.exp(-dt / es_P[0, k])) * (-x)
+            es_S[0, k] = x + es_decay[k] * (-x)
         for k in range(e2_node.shape[0]):
             x = e2_S[0, k]
-            e2_S[0, k] = x + (1.0 - math.exp(-dt / e2_P[0, k])) * (-x)
+            e2_S[0, k] = x + e2_decay[0, k] * (-x)
             x = e2_S[1, k]
-            e2_S[1, k] = x + (1.0 - math.exp(-dt / e2_P[1, k])) * (-x)
+            e2_S[1, k] = x + e2_decay[1, k] * (-x)
         if rec_arr.shape[0] > 0:
             record(jcol0 + step, t, v, rec_arr, rec_row, rec_col, rec_out, {margs}{pp_args})
         deliver_events(t, {ev_args})

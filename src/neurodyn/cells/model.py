@@ -200,13 +200,14 @@ class CellModel:
         st = _State()
         st.version = self._version
         st.tree = tree
-        st.parent32 = tree.parent.astype(np.int32)
+        st.parent32 = tree.parent.astype(np.uint32)  # unsigned: no negative-index handling in the kernel
         # mechanisms: sorted by name for stable kernel reuse
         present = sorted({k for s in tree.order for k in s._mechs})
         st.mechs = [get_mechanism(k) for k in present]
         st.kernel = load_kernel(st.mechs)
         st.mech_sections = []  # per mech: list of (sec, offset)
         st.mech_node = []
+        st.mech_runs = []
         for mech in st.mechs:
             lst, nodes, off = [], [], 0
             for s in tree.order:
@@ -216,7 +217,14 @@ class CellModel:
                     nodes.append(tree.base[id(s)] + np.arange(s._nseg))
                     off += s._nseg
             st.mech_sections.append(lst)
-            st.mech_node.append(np.concatenate(nodes).astype(np.int32))
+            node = np.concatenate(nodes).astype(np.int64)
+            st.mech_node.append(node.astype(np.uint32))
+            # runs of consecutive nodes (whole sections): the kernel loops over them without indirection
+            brk = np.flatnonzero(np.diff(node) != 1) + 1
+            starts = np.concatenate([[0], brk])
+            counts = np.diff(np.concatenate([starts, [len(node)]]))
+            st.mech_runs.append(np.ascontiguousarray(np.stack([node[starts], starts, counts], axis=1)
+                                                     .astype(np.int64)))
         # point processes (those on deleted sections are gone, as in NEURON)
         ids = {id(s) for s in tree.order}
         groups = {IClamp: [], ExpSyn: [], Exp2Syn: []}
@@ -225,7 +233,7 @@ class CellModel:
                 groups[type(pp)].append(pp)
         st.pps = groups
         st.pp_index = {id(p): k for g in groups.values() for k, p in enumerate(g)}
-        st.pp_node = {cls: np.array([tree.node_of(p._seg.sec, p._seg.x) for p in lst], dtype=np.int64)
+        st.pp_node = {cls: np.array([tree.node_of(p._seg.sec, p._seg.x) for p in lst], dtype=np.uint32)
                       for cls, lst in groups.items()}
         # netstims, presyns and netcons
         st.netstims = list(self._netstims.values())
@@ -283,7 +291,7 @@ class CellModel:
                 tidx.append(st.pp_index[id(tg)])
         st.nc_kind = np.array(kinds, dtype=np.int64)
         st.nc_tidx = np.array(tidx, dtype=np.int64)
-        st.vs_node = np.array([tree.node_of(ps.source.sec, ps.source.x) for ps in vsyn], dtype=np.int64)
+        st.vs_node = np.array([tree.node_of(ps.source.sec, ps.source.x) for ps in vsyn], dtype=np.uint32)
         st.ns_src = nv + np.arange(len(st.netstims), dtype=np.int64)
         st.src_presyn = vsyn + [None] * len(st.netstims)
         # recordings
@@ -410,7 +418,7 @@ class CellModel:
     def _mech_args(self, st) -> list:
         args = []
         for j, mech in enumerate(st.mechs):
-            args += [st.mech_node[j], st.mP[j], st.mS[j], st.mA[j], st.mG[j], st.mtab[j], st.mti[j], st.mfl[j]]
+            args += [st.mech_node[j], st.mech_runs[j], st.mP[j], st.mS[j], st.mA[j], st.mG[j], st.mtab[j], st.mti[j], st.mfl[j]]
         return args
 
     def _pp_args(self, st) -> list:
