@@ -223,3 +223,30 @@ def test_many_events_in_flight_grow_the_queue_and_spike_buffer():
     assert len(spikes) == 3000
     np.testing.assert_allclose(np.diff(np.asarray(spikes)), 0.05, atol=1e-9)
     assert syn.g == pytest.approx(3000 * 1e-4 * math.exp(-200 / 1e9), rel=1e-6)
+
+
+def test_facade_cvode_active_uses_the_adaptive_method():
+    """h.cvode.active(1) makes h.run() integrate adaptively: at tight tolerance a passive compartment after a
+    current step matches the exact exponential (to 1e-5 mV), which the fixed step at dt = 0.5 does not."""
+    h = HocFacade(shared_kernel_model())
+    s = h.Section(name="s")
+    s.L = s.diam = 20
+    s.insert("pas")
+    s.g_pas, s.e_pas = 1e-3, -65.0
+    ic = h.IClamp(s(0.5))
+    ic.delay, ic.dur, ic.amp = 0.0, 100.0, 0.01
+    v = h.Vector().record(s(0.5)._ref_v)
+    t = h.Vector().record(h._ref_t)
+    h.dt = 0.5
+    h.tstop = 5
+    vinf = 0.01e-9 / (1e-3 * np.pi * 20e-4 * 20e-4) * 1e3
+    errs = []
+    for active in (0, 1):
+        h.cvode.active(active)
+        h.cvode.atol(1e-10)
+        h.cvode.rtol(1e-10)
+        h.run()
+        exact = -65.0 + vinf * (1 - np.exp(-np.asarray(t) / 1.0))
+        errs.append(np.max(np.abs(np.asarray(v) - exact)))
+    assert errs[0] > 1e-2 and errs[1] < 1e-5
+    assert h.cvode.active() == 1
