@@ -250,3 +250,29 @@ def test_facade_cvode_active_uses_the_adaptive_method():
         errs.append(np.max(np.abs(np.asarray(v) - exact)))
     assert errs[0] > 1e-2 and errs[1] < 1e-5
     assert h.cvode.active() == 1
+
+
+def test_changing_celsius_between_continueruns_rebuilds_the_rate_table():
+    """Like NEURON's DEPEND celsius: the hh table used by the kernel follows celsius set between runs."""
+    from neurodyn.cells import HH
+    from neurodyn.cells.kernel import evaluate_rates
+    m = shared_kernel_model()
+    s = m.section("s", L=20, diam=20)
+    s.insert("pas")
+    grid = np.arange(-100.0, 101.0)
+
+    def kernel_table():
+        st = m._state
+        j = [mech.name for mech in st.mechs].index("hh")
+        return st.mtab[j]
+
+    def expected(celsius):
+        r = evaluate_rates(HH, grid, celsius)
+        return np.array([a for g in "mhn" for a in r[g]])
+    m.celsius = 6.3
+    m.finitialize(-65)
+    m.continuerun(1)
+    np.testing.assert_allclose(kernel_table(), expected(6.3), rtol=1e-13)
+    m.celsius = 20.0
+    m.continuerun(2)
+    np.testing.assert_allclose(kernel_table(), expected(20.0), rtol=1e-13)

@@ -461,23 +461,7 @@ class CellModel:
         st.ic_S = np.zeros((1, st.ic_P.shape[1]))
         st.es_S = np.zeros((2, st.es_P.shape[1]))
         st.e2_S = np.zeros((4, st.e2_P.shape[1]))
-        st.mG, st.mtab, st.mti, st.mfl = [], [], [], []
-        for j, mech in enumerate(st.mechs):
-            G = np.array(list(mech.globals.values()), dtype=float)
-            use = mech.table is not None and bool(self.usetable.get(mech.name, True))
-            store = any(int(a) == ARR_MECH0 + 3 * j + 2 for a in st.rec_arr)
-            if use:
-                lo, hi, nint = mech.table
-                tab = np.zeros((2 * len(mech.gates), nint + 1))
-                getattr(st.kernel, f"m{j}_table")(float(self.celsius), st.mP[j][:, :1], G, tab, lo, hi, nint)
-                ti = np.array([lo, 1.0 / ((hi - lo) / nint), float(nint)])
-            else:
-                tab = np.zeros((2 * len(mech.gates), 1))
-                ti = np.zeros(3)
-            st.mG.append(G)
-            st.mtab.append(tab)
-            st.mti.append(ti)
-            st.mfl.append(np.array([1 if use else 0, 1 if store else 0], dtype=np.int64))
+        self._build_tables(st)
         st.kernel.initialize_states(st.v, float(self.celsius), *self._mech_args(st), 0)
         # IClamp current at t = 0
         for k in range(st.ic_P.shape[1]):
@@ -554,6 +538,8 @@ class CellModel:
         if nsteps <= 0:
             return
         self._gather(st)
+        if st.table_key != (float(self.celsius), tuple(sorted(self.usetable.items()))):
+            self._build_tables(st)      # celsius or usetable changed since finitialize
         args = self._advance_args(st, dt, nsteps)
         t = float(self.t)
         done_total = 0
@@ -582,6 +568,27 @@ class CellModel:
         self._record_columns(st, out, 0, nsteps, t)
         self._flush_spikes(st)
         self._scatter(st)
+
+    def _build_tables(self, st) -> None:
+        """Globals, rate tables (at the current celsius, NEURON's DEPEND celsius) and flags per mechanism."""
+        st.mG, st.mtab, st.mti, st.mfl = [], [], [], []
+        for j, mech in enumerate(st.mechs):
+            G = np.array(list(mech.globals.values()), dtype=float)
+            use = mech.table is not None and bool(self.usetable.get(mech.name, True))
+            store = any(int(a) == ARR_MECH0 + 3 * j + 2 for a in st.rec_arr)
+            if use:
+                lo, hi, nint = mech.table
+                tab = np.zeros((2 * len(mech.gates), nint + 1))
+                getattr(st.kernel, f"m{j}_table")(float(self.celsius), st.mP[j][:, :1], G, tab, lo, hi, nint)
+                ti = np.array([lo, 1.0 / ((hi - lo) / nint), float(nint)])
+            else:
+                tab = np.zeros((2 * len(mech.gates), 1))
+                ti = np.zeros(3)
+            st.mG.append(G)
+            st.mtab.append(tab)
+            st.mti.append(ti)
+            st.mfl.append(np.array([1 if use else 0, 1 if store else 0], dtype=np.int64))
+        st.table_key = (float(self.celsius), tuple(sorted(self.usetable.items())))
 
     def _advance_args(self, st, dt: float, nsteps: int, out=None) -> list:
         """Arguments of the generated ``advance`` after (nsteps, t, dt) and around jcol0 (see continuerun)."""
