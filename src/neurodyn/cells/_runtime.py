@@ -1,0 +1,244 @@
+"""Numba helpers shared by every generated cell kernel: rate helpers, event queue, NetStim logic.
+
+The event queue is a binary heap held in preallocated arrays (time, sequence number, payload a, payload b);
+ties in time are delivered in insertion order. Payload ``b`` says what the event is: ``0`` a NetCon delivery
+(``a`` = NetCon index), ``1`` or ``3`` a NetStim self-event with that flag (``a`` = NetStim index).
+Spikes (threshold crossings and NetStim firings) are appended to preallocated arrays.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# status codes returned by the kernel
+OK = 0
+QUEUE_FULL = 1
+SPIKES_FULL = 2
+NONFINITE = 3
+
+# NetCon target kinds
+TARGET_NONE = 0
+TARGET_EXPSYN = 1
+TARGET_EXP2SYN = 2
+TARGET_NETSTIM = 3
+
+#: threshold crossing time offset NEURON adds to a detected spike (fixed step)
+THRESHOLD_TEPS = 1e-10
+
+
+@njit(cache=True)
+def vtrap(x, y):
+    """x/(exp(x/y) - 1) with NEURON hh.mod's guard near x = 0."""
+    if abs(x / y) < 1e-6:
+        return y * (1.0 - x / y / 2.0)
+    return x / (math.exp(x / y) - 1.0)
+
+
+@njit(cache=True)
+def exprelr(x):
+    """x/(exp(x) - 1), continuous at 0 (NMODL's exprelr)."""
+    if abs(x) < 1e-5:
+        return 1.0 - x / 2.0
+    return x / (math.exp(x) - 1.0)
+
+
+@njit(cache=True)
+def efun(z):
+    """z/(exp(z) - 1) with the usual series near 0."""
+    if abs(z) < 1e-4:
+        return 1.0 - z / 2.0
+    return z / (math.exp(z) - 1.0)
+
+
+@njit(cache=True)
+def table_interp(tab, tmin, mfac, nint, v, buf):
+    """Linear interpolation of every row of ``tab`` at ``v`` into ``buf`` (NEURON TABLE semantics)."""
+    xi = mfac * (v - tmin)
+    nrow = tab.shape[0]
+    if xi != xi:
+        for j in range(nrow):
+            buf[j] = np.nan
+        return
+    if xi <= 0.0:
+        for j in range(nrow):
+            buf[j] = tab[j, 0]
+        return
+    if xi >= nint:
+        for j in range(nrow):
+            buf[j] = tab[j, nint]
+        return
+    i = int(xi)
+    theta = xi - i
+    for j in range(nrow):
+        buf[j] = tab[j, i] + theta * (tab[j, i + 1] - tab[j, i])
+
+
+@njit(cache=True)
+def heap_push(qt, qs, qa, qb, qstate, t, a, b):
+    n = qstate[0]
+    if n >= qt.shape[0]:
+        qstate[2] = 1  # overflow flag
+        return
+    seq = qstate[1]
+    qstate[1] = seq + 1
+    i = n
+    while i > 0:
+        p = (i - 1) // 2
+        if qt[p] < t or (qt[p] == t and qs[p] < seq):
+            break
+        qt[i] = qt[p]
+        qs[i] = qs[p]
+        qa[i] = qa[p]
+        qb[i] = qb[p]
+        i = p
+    qt[i] = t
+    qs[i] = seq
+    qa[i] = a
+    qb[i] = b
+    qstate[0] = n + 1
+
+
+@njit(cache=True)
+def heap_pop(qt, qs, qa, qb, qstate):
+    t0 = qt[0]
+    a0 = qa[0]
+    b0 = qb[0]
+    n = qstate[0] - 1
+    qstate[0] = n
+    if n > 0:
+        t = qt[n]
+        s = qs[n]
+        a = qa[n]
+        b = qb[n]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and (qt[c + 1] < qt[c] or (qt[c + 1] == qt[c] and qs[c + 1] < qs[c])):
+                c += 1
+            if qt[c] < t or (qt[c] == t and qs[c] < s):
+                qt[i] = qt[c]
+                qs[i] = qs[c]
+                qa[i] = qa[c]
+                qb[i] = qb[c]
+                i = c
+            else:
+                break
+        qt[i] = t
+        qs[i] = s
+        qa[i] = a
+        qb[i] = b
+    return t0, a0, b0
+
+
+@njit(cache=True)
+def splitmix_uniform(rng, k):
+    """Next uniform number in (0, 1] from the splitmix64 stream stored in ``rng[k]``."""
+    z = rng[k] + np.uint64(0x9E3779B97F4A7C15)
+    rng[k] = z
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (float(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def netstim_invl(ns_P, ns_rng, k, mean):
+    if mean <= 0.0:
+        mean = 0.01
+    noise = ns_P[3, k]
+    if noise == 0.0:
+        return mean
+    return (1.0 - noise) * mean + noise * mean * (-math.log(splitmix_uniform(ns_rng, k)))
+
+
+@njit(cache=True)
+def emit_spike(src, ts, src_ptr, src_nc, nc_kind, nc_delay, qt, qs, qa, qb, qstate, sp_t, sp_s, spstate):
+    n = spstate[0]
+    if n < sp_t.shape[0]:
+        sp_t[n] = ts
+        sp_s[n] = src
+        spstate[0] = n + 1
+    else:
+        spstate[1] = 1
+    for j in range(src_ptr[src], src_ptr[src + 1]):
+        c = src_nc[j]
+        if nc_kind[c] != TARGET_NONE:
+            heap_push(qt, qs, qa, qb, qstate, ts + nc_delay[c], c, 0)
+
+
+@njit(cache=True)
+def netstim_next_invl(ns_P, ns_S, ns_rng, k):
+    # ns_S rows: on, ispike, event
+    if ns_P[0, k] > 0.0:
+        ns_S[2, k] = netstim_invl(ns_P, ns_rng, k, ns_P[2, k])
+    if ns_S[1, k] >= ns_P[0, k]:
+        ns_S[0, k] = 0.0
+
+
+@njit(cache=True)
+def netstim_init_sequence(ns_P, ns_S, k):
+    if ns_P[0, k] > 0.0:
+        ns_S[0, k] = 1.0
+        ns_S[2, k] = 0.0
+        ns_S[1, k] = 0.0
+
+
+@njit(cache=True)
+def deliver_events(til, qt, qs, qa, qb, qstate, nc_kind, nc_tidx, nc_w, nc_delay, es_S, e2_S, e2_P,
+                   ns_P, ns_S, ns_rng, ns_src, src_ptr, src_nc, sp_t, sp_s, spstate):
+    """Deliver every queued event with time <= til, in time order (NEURON's deliver_events)."""
+    while qstate[0] > 0 and qt[0] <= til:
+        t, a, b = heap_pop(qt, qs, qa, qb, qstate)
+        if b == 0:
+            kind = nc_kind[a]
+            k = nc_tidx[a]
+            w = nc_w[a]
+            if kind == TARGET_EXPSYN:
+                es_S[0, k] += w
+            elif kind == TARGET_EXP2SYN:
+                f = e2_P[3, k]
+                e2_S[0, k] += w * f
+                e2_S[1, k] += w * f
+            elif kind == TARGET_NETSTIM:
+                if w > 0.0 and ns_S[0, k] == 0.0:
+                    netstim_init_sequence(ns_P, ns_S, k)
+                    netstim_next_invl(ns_P, ns_S, ns_rng, k)
+                    ns_S[2, k] = ns_S[2, k] - ns_P[2, k] * (1.0 - ns_P[3, k])
+                    heap_push(qt, qs, qa, qb, qstate, t + ns_S[2, k], k, 1)
+                elif w < 0.0:
+                    ns_S[0, k] = 0.0
+        elif b == 3:
+            if ns_S[0, a] == 1.0:
+                netstim_init_sequence(ns_P, ns_S, a)
+                heap_push(qt, qs, qa, qb, qstate, t, a, 1)
+        elif b == 1:
+            if ns_S[0, a] == 1.0:
+                ns_S[1, a] += 1.0
+                emit_spike(ns_src[a], t, src_ptr, src_nc, nc_kind, nc_delay, qt, qs, qa, qb, qstate,
+                           sp_t, sp_s, spstate)
+                netstim_next_invl(ns_P, ns_S, ns_rng, a)
+                if ns_S[0, a] == 1.0:
+                    heap_push(qt, qs, qa, qb, qstate, t + ns_S[2, a], a, 1)
+
+
+@njit(cache=True)
+def netstim_initialize(ns_P, ns_S, ns_rng, qt, qs, qa, qb, qstate):
+    """NetStim INITIAL blocks: schedule the first (flag 3) event of every stimulator."""
+    for k in range(ns_P.shape[1]):
+        ns_S[0, k] = 0.0
+        ns_S[1, k] = 0.0
+        if ns_P[3, k] < 0.0:
+            ns_P[3, k] = 0.0
+        if ns_P[3, k] > 1.0:
+            ns_P[3, k] = 1.0
+        if ns_P[1, k] >= 0.0 and ns_P[0, k] > 0.0:
+            ns_S[0, k] = 1.0
+            ev = ns_P[1, k] + netstim_invl(ns_P, ns_rng, k, ns_P[2, k]) - ns_P[2, k] * (1.0 - ns_P[3, k])
+            if ev < 0.0:
+                ev = 0.0
+            ns_S[2, k] = ev
+            heap_push(qt, qs, qa, qb, qstate, ev, k, 3)
