@@ -25,7 +25,7 @@ SRC = ROOT / "src"
 RESULT_TAG = "RESULT "
 
 __all__ = ["ROOT", "SRC", "require_peer", "peer_version", "base_parser", "CacheDirs", "run_worker", "emit",
-           "median", "print_table", "fmt_s", "fmt_mb", "ratio"]
+           "Phases", "time_calls", "median", "print_table", "fmt_s", "fmt_wc", "fmt_mb", "ratio"]
 
 
 # ---------------------------------------------------------------------------------------------------- peer
@@ -132,6 +132,7 @@ def run_worker(script: str | Path, side: str, args: list[str] = (), env: dict | 
         raise RuntimeError(f"worker {side} printed no result line; stdout tail:\n{stdout[-2000:]}\n{stderr[-2000:]}")
     res = json.loads(lines[-1][len(RESULT_TAG):])
     res["wall"] = wall
+    res["cpu"] = ru.ru_utime + ru.ru_stime     # user + system CPU time of the child (all its threads)
     res["maxrss_mb"] = ru.ru_maxrss / 1024.0   # Linux: kilobytes
     return res
 
@@ -139,6 +140,44 @@ def run_worker(script: str | Path, side: str, args: list[str] = (), env: dict | 
 def emit(**values) -> None:
     """Print the worker's result line (read by :func:`run_worker`)."""
     print(RESULT_TAG + json.dumps(values), flush=True)
+
+
+class Phases:
+    """Wall and CPU time of consecutive phases inside a worker: ``mark(name)`` closes the phase that began at
+    the previous mark (the first one at ``t0_wall``, the worker's start, with the CPU time used so far)."""
+
+    def __init__(self, t0_wall: float):
+        self._last = (t0_wall, 0.0)
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        w, c = time.perf_counter(), time.process_time()
+        self.wall[name] = w - self._last[0]
+        self.cpu[name] = c - self._last[1]
+        self._last = (w, c)
+
+    def result(self) -> dict:
+        return {"phases": self.wall, "cpu_phases": self.cpu}
+
+    def __repr__(self) -> str:
+        return f"<Phases {self.wall}>"
+
+
+def time_calls(cls, name: str) -> list:
+    """Wrap method ``cls.name`` so that each call appends ``(wall, cpu)`` seconds to the returned list."""
+    record = []
+    orig = getattr(cls, name)
+
+    def timed(self, *a, **k):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return orig(self, *a, **k)
+        finally:
+            record.append((time.perf_counter() - w, time.process_time() - c))
+
+    setattr(cls, name, timed)
+    return record
 
 
 # -------------------------------------------------------------------------------------------------- output
@@ -151,6 +190,11 @@ def fmt_s(x: float) -> str:
     if x != x:
         return "-"
     return f"{x * 1e3:.1f} ms" if x < 1.0 else f"{x:.2f} s"
+
+
+def fmt_wc(wall: float, cpu: float) -> str:
+    """``wall (cpu)`` in one cell."""
+    return f"{fmt_s(wall)} ({fmt_s(cpu)})"
 
 
 def fmt_mb(x: float) -> str:
