@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 RESULT_TAG = "RESULT "
+BLAS_THREADS = 1   # set from --blas-threads by each script's main()
 
 __all__ = ["ROOT", "SRC", "require_peer", "peer_version", "base_parser", "CacheDirs", "run_worker", "emit",
            "Phases", "time_calls", "median", "print_table", "fmt_s", "fmt_wc", "fmt_mb", "ratio"]
@@ -55,6 +56,9 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per side (default 3); medians reported")
     ap.add_argument("--quick", action="store_true", help="smaller problem and one repetition (smoke test)")
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="OPENBLAS/OMP/MKL_NUM_THREADS for every worker (default 1: on a shared machine multi-"
+                         "threaded BLAS busy-waits and slows NumPy's dot by an order of magnitude)")
     ap.add_argument("--worker", choices=("neurodyn", "pyrates"), help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="e2e", help=argparse.SUPPRESS)
     ap.add_argument("--save", default=None, help=argparse.SUPPRESS)
@@ -105,6 +109,8 @@ def run_worker(script: str | Path, side: str, args: list[str] = (), env: dict | 
     e = dict(os.environ)
     e["PYTHONPATH"] = str(SRC) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
     e.setdefault("PYTHONHASHSEED", "0")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        e[var] = str(BLAS_THREADS)
     e.update(env or {})
     cwd = tempfile.mkdtemp(prefix=f"bench-{side}-")
     cmd = [sys.executable, str(Path(script).resolve()), "--worker", side, *map(str, args)]

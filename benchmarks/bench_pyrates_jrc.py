@@ -23,6 +23,8 @@ from pathlib import Path
 T0 = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
+
 from _common import (CacheDirs, Phases, base_parser, emit, fmt_mb, fmt_s, fmt_wc, machine_note, median,  # noqa: E402
                      peer_version, print_table, ratio, require_peer, run_worker, time_calls)
 
@@ -102,12 +104,12 @@ def compare(nd_file: str, pr_file: str) -> tuple[bool, list]:
 
 
 def main() -> int:
-    ap = base_parser(__doc__.split("\n")[0])
-    args = ap.parse_args()
+    args = base_parser(__doc__.split("\n")[0]).parse_args()
     if args.worker:
         (worker_neurodyn if args.worker == "neurodyn" else worker_pyrates)(args)
         return 0
     require_peer("pyrates")
+    _common.BLAS_THREADS = args.blas_threads
     reps = 1 if args.quick else args.repeat
     me = Path(__file__)
     caches = CacheDirs()

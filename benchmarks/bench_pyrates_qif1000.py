@@ -26,8 +26,10 @@ from pathlib import Path
 T0 = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (CacheDirs, base_parser, emit, fmt_mb, fmt_s, machine_note, median, peer_version,  # noqa: E402
-                     print_table, ratio, require_peer, run_worker)
+import _common  # noqa: E402
+
+from _common import (CacheDirs, Phases, base_parser, emit, fmt_mb, fmt_wc, machine_note, median,  # noqa: E402
+                     peer_version, print_table, ratio, require_peer, run_worker, time_calls)
 
 OP = "model_templates.neural_mass_models.qif.qif_op"
 J, SEED = 15.0, 42
@@ -46,7 +48,8 @@ def worker_neurodyn(args) -> None:
     from neurodyn import compile_model
     from neurodyn.frontend import CircuitTemplate, NodeTemplate
     from neurodyn.lang.templates import template_from_yaml
-    t_imp = time.perf_counter()
+    ph = Phases(T0)
+    ph.mark("import")
     n = args.size
     W = weights(n)
     node = NodeTemplate("p", operators=[template_from_yaml(OP)])
@@ -54,29 +57,28 @@ def worker_neurodyn(args) -> None:
     src = [f"{s}/qif_op/r" for s in names]
     edges = [(src[j], f"{names[i]}/qif_op/r_in", None, {"weight": float(W[i, j])})
              for i in range(n) for j in range(n)]
-    t_edges = time.perf_counter()
+    ph.mark("edges")
     circ = CircuitTemplate("qif_net", nodes={k: node for k in names}, edges=edges)
-    t_circ = time.perf_counter()
+    ph.mark("circuit")
     model = compile_model(circ)
-    t_comp = time.perf_counter()
+    ph.mark("compile")
     out = {"r": "all/qif_op/r"}
     if args.mode == "e2e":
         df = model.run(outputs=out, progress=False, **SIM)
-        t_run = time.perf_counter()
+        ph.mark("run")
         if args.save:
             cols = [c[1] for c in df.columns]       # (name, node) MultiIndex: order by node number
             order = np.argsort([int(c[1:]) for c in cols])
             np.savez(args.save, r=df.to_numpy()[:, order], time=df.index.to_numpy())
-        emit(import_s=t_imp - T0, edges_s=t_edges - t_imp, circuit_s=t_circ - t_edges, compile_s=t_comp - t_circ,
-             run_s=t_run - t_comp)
+        emit(**ph.result())
     else:
         model.run(outputs=out, progress=False, **dict(SIM, simulation_time=0.1))   # load / JIT the kernel
         times = []
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            w, c = time.perf_counter(), time.process_time()
             model.run(outputs=out, progress=False, **SIM)
-            times.append(time.perf_counter() - t)
-        emit(sim_s=times)
+            times.append((time.perf_counter() - w, time.process_time() - c))
+        emit(sim=times)
 
 
 def worker_pyrates(args) -> None:
@@ -84,28 +86,20 @@ def worker_pyrates(args) -> None:
     from pyrates import CircuitTemplate, NodeTemplate, OperatorTemplate
     from pyrates.backend.computegraph import ComputeGraph
     from pyrates.frontend.template.population import Connectivity, PopulationTemplate
-    t_imp = time.perf_counter()
-    record = []
-    orig = ComputeGraph.run
-
-    def timed(self, *a, **k):
-        t = time.perf_counter()
-        try:
-            return orig(self, *a, **k)
-        finally:
-            record.append(time.perf_counter() - t)
-    ComputeGraph.run = timed
+    ph = Phases(T0)
+    ph.mark("import")
+    record = time_calls(ComputeGraph, "run")
     n = args.size
     W = weights(n)
     node = NodeTemplate(name="p", operators=[OperatorTemplate.from_yaml(OP)])
     circ = CircuitTemplate(name="qif_net", populations={"p": PopulationTemplate("p", node, n)},
                            connections=[Connectivity("p/qif_op/r", "p/qif_op/r_in", W)])
-    t_circ = time.perf_counter()
+    ph.mark("circuit")
     df = circ.run(outputs={"r": "p/qif_op/r"}, backend="default", float_precision="float64", verbose=False, **SIM)
-    t_run = time.perf_counter()
+    ph.mark("run")
     if args.save:
         np.savez(args.save, r=df.to_numpy(), time=df.index.to_numpy())
-    emit(import_s=t_imp - T0, circuit_s=t_circ - t_imp, run_s=t_run - t_circ, sim_s=record)
+    emit(sim=record, **ph.result())
 
 
 # ----------------------------------------------------------------------------------------------------- parent
@@ -128,6 +122,7 @@ def main() -> int:
         (worker_neurodyn if args.worker == "neurodyn" else worker_pyrates)(args)
         return 0
     require_peer("pyrates")
+    _common.BLAS_THREADS = args.blas_threads
     n = args.size or (100 if args.quick else 1000)
     reps = 1 if args.quick else args.repeat
     me = Path(__file__)
@@ -137,9 +132,10 @@ def main() -> int:
     try:
         nd_file, pr_file = str(caches.root / "nd.npz"), str(caches.root / "pr.npz")
         runs = {"nd_warm": [], "nd_cold": [], "pr": []}
-        # the first neurodyn run (untimed) primes the warm cache; the first timed runs save the trajectories
-        runs["nd_cold"].append(run_worker(me, "neurodyn", ["--size", n, "--save", nd_file], caches.cold()))
+        nd_sim = []
         for r in range(reps):
+            runs["nd_cold"].append(run_worker(me, "neurodyn", ["--size", n] + (["--save", nd_file] if r == 0 else []),
+                                              caches.cold()))
             runs["pr"].append(run_worker(me, "pyrates", ["--size", n] + (["--save", pr_file] if r == 0 else [])))
             if r == 0:
                 ok, rows = compare(nd_file, pr_file)
@@ -148,39 +144,46 @@ def main() -> int:
                 if not ok:
                     print("Results differ: not timing different work.")
                     return 1
-                # warm cache: the cold run above wrote its kernels into its own directory; prime the warm one
-                run_worker(me, "neurodyn", ["--size", n, "--mode", "sim", "--repeat", 0], caches.warm())
+                # simulation phase of a compiled model (this also fills the warm cache; compile is not timed)
+                nd_sim += run_worker(me, "neurodyn", ["--size", n, "--mode", "sim", "--repeat", 1 if args.quick else 2],
+                                     caches.warm())["sim"]
             runs["nd_warm"].append(run_worker(me, "neurodyn", ["--size", n], caches.warm()))
-            if r > 0:
-                runs["nd_cold"].append(run_worker(me, "neurodyn", ["--size", n], caches.cold()))
-            print(f"  round {r + 1}/{reps}: PyRates {runs['pr'][-1]['wall']:.2f} s, neurodyn warm "
-                  f"{runs['nd_warm'][-1]['wall']:.2f} s, neurodyn cold {runs['nd_cold'][-1]['wall']:.2f} s",
-                  flush=True)
-        nd_sim = run_worker(me, "neurodyn", ["--size", n, "--mode", "sim", "--repeat", max(1, min(reps, 3))],
-                            caches.warm())["sim_s"]
-        pr_sim = [t for x in runs["pr"] for t in x["sim_s"]]
-        pr_wall = median(x["wall"] for x in runs["pr"])
+            print(f"  round {r + 1}/{reps}: wall (cpu) PyRates {runs['pr'][-1]['wall']:.2f} s "
+                  f"({runs['pr'][-1]['cpu']:.2f}), neurodyn warm {runs['nd_warm'][-1]['wall']:.2f} s "
+                  f"({runs['nd_warm'][-1]['cpu']:.2f}), neurodyn cold {runs['nd_cold'][-1]['wall']:.2f} s "
+                  f"({runs['nd_cold'][-1]['cpu']:.2f})", flush=True)
+        pr_sim = [t for x in runs["pr"] for t in x["sim"]]
+        med = {k: dict(wall=median(x["wall"] for x in xs), cpu=median(x["cpu"] for x in xs),
+                       rss=median(x["maxrss_mb"] for x in xs)) for k, xs in runs.items()}
+
+        def ph(key, name):
+            xs = [x for x in runs[key] if name in x["phases"]]
+            if not xs:
+                return "-"
+            return fmt_wc(median(x["phases"][name] for x in xs), median(x["cpu_phases"][name] for x in xs))
 
         def row(label, key):
-            xs = runs[key]
-            w = median(x["wall"] for x in xs)
-            g = lambda k: fmt_s(median(x.get(k, float("nan")) for x in xs))  # noqa: E731
-            return [label, fmt_s(w), g("import_s"), g("edges_s"), g("circuit_s"), g("compile_s"), g("run_s"),
-                    fmt_mb(median(x["maxrss_mb"] for x in xs)), "1.0x" if key == "pr" else ratio(pr_wall, w)]
-        print_table(["fresh process", "wall", "import", "edge list", "CircuitTemplate", "compile", "run",
-                     "peak RSS", "PyRates / this"],
+            m, p = med[key], med["pr"]
+            return [label, fmt_wc(m["wall"], m["cpu"]), ph(key, "import"), ph(key, "edges"), ph(key, "circuit"),
+                    ph(key, "compile"), ph(key, "run"), fmt_mb(m["rss"]),
+                    f"{ratio(p['wall'], m['wall'])} ({ratio(p['cpu'], m['cpu'])})"]
+        print_table(["fresh process", "wall (cpu)", "import", "edge list", "CircuitTemplate", "compile", "run",
+                     "peak RSS", "PyRates/this"],
                     [row("neurodyn, warm kernel cache", "nd_warm"), row("neurodyn, cold cache", "nd_cold"),
                      row("PyRates (Population+Connectivity)", "pr")],
-                    f"end to end, median of {reps} ({len(runs['nd_cold'])} cold)")
-        nd_m, pr_m = median(nd_sim), median(pr_sim)
-        print_table(["simulation phase", "median", "n"],
-                    [["neurodyn Model.run (compiled)", fmt_s(nd_m), len(nd_sim)],
-                     ["PyRates ComputeGraph.run", fmt_s(pr_m), len(pr_sim)],
-                     ["PyRates / neurodyn", ratio(pr_m, nd_m), ""]], "simulation phase once built")
-        r_e = pr_wall / median(x["wall"] for x in runs["nd_warm"])
-        r_s = pr_m / nd_m
-        print(f"\nTargets >= 3x: end to end {r_e:.2f}x -> {'MET' if r_e >= 3 else 'NOT MET'}; simulation "
-              f"{r_s:.2f}x -> {'MET' if r_s >= 3 else 'NOT MET'}")
+                    f"end to end, median of {reps}; wall (cpu)")
+        nd_w, nd_c = median(t[0] for t in nd_sim), median(t[1] for t in nd_sim)
+        pr_w, pr_c = median(t[0] for t in pr_sim), median(t[1] for t in pr_sim)
+        print_table(["simulation phase", "median wall (cpu)", "n"],
+                    [["neurodyn Model.run (compiled)", fmt_wc(nd_w, nd_c), len(nd_sim)],
+                     ["PyRates ComputeGraph.run", fmt_wc(pr_w, pr_c), len(pr_sim)],
+                     ["PyRates / neurodyn", f"{ratio(pr_w, nd_w)} ({ratio(pr_c, nd_c)})", ""]],
+                    "simulation phase once built")
+        r_e, r_ec = med["pr"]["wall"] / med["nd_warm"]["wall"], med["pr"]["cpu"] / med["nd_warm"]["cpu"]
+        r_s, r_sc = pr_w / nd_w, pr_c / nd_c
+        print(f"\nTargets >= 3x (wall; cpu in brackets): end to end {r_e:.2f}x ({r_ec:.2f}x) -> "
+              f"{'MET' if r_e >= 3 else 'NOT MET'}; simulation {r_s:.2f}x ({r_sc:.2f}x) -> "
+              f"{'MET' if r_s >= 3 else 'NOT MET'}")
     finally:
         caches.cleanup()
     return 0

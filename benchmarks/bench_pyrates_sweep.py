@@ -22,6 +22,8 @@ from pathlib import Path
 T0 = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
+
 from _common import (CacheDirs, Phases, base_parser, emit, fmt_mb, fmt_wc, machine_note, median,  # noqa: E402
                      peer_version, print_table, ratio, require_peer, run_worker, time_calls)
 
@@ -107,6 +109,7 @@ def main() -> int:
         (worker_neurodyn if args.worker == "neurodyn" else worker_pyrates)(args)
         return 0
     require_peer("pyrates")
+    _common.BLAS_THREADS = args.blas_threads
     n = args.size or (50 if args.quick else 1000)
     reps = 1 if args.quick else args.repeat
     me = Path(__file__)
