@@ -117,13 +117,19 @@ def run_worker(script: str | Path, side: str, args: list[str] = (), env: dict | 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=e, cwd=cwd)
-        try:
-            if timeout is not None:
-                proc.wait(timeout=timeout)   # returns once the child ended (it is still a zombie until reaped)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        _, status, ru = os.wait4(proc.pid, 0)
+        # reap the child ourselves with wait4 (not Popen.wait), to get its resource usage
+        deadline = None if timeout is None else t0 + timeout
+        while True:
+            pid, status, ru = os.wait4(proc.pid, 0 if deadline is None else os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                shutil.rmtree(cwd, ignore_errors=True)
+                raise TimeoutError(f"worker {side} {' '.join(map(str, args))} exceeded {timeout} s")
+            time.sleep(0.05)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
