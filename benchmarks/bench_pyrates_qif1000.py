@@ -3,9 +3,9 @@ W[i, j] = J/N * U(0, 1) (J = 15, numpy seed 42), r_j -> r_in_i, 10 time units at
 recording r of every node every 1e-2 (float64 on both sides).
 
 How each side expresses the network (the best way each tool offers):
-  neurodyn: 1000 nodes of one NodeTemplate and N*N edges as a Python list (neurodyn groups the nodes into one
-            vectorised group and the edges into one sparse projection); the construction of the list, of the
-            CircuitTemplate and the compile are timed separately.
+  neurodyn: 1000 nodes of one NodeTemplate and the N*N coupling as one MatrixEdges block (weights as data;
+            neurodyn groups the nodes into one vectorised group and stores the nearly full matrix densely); the
+            construction of the block, of the CircuitTemplate and the compile are timed separately.
   PyRates:  its matrix-native API, ``PopulationTemplate`` (N units) + ``Connectivity`` (the N x N matrix,
             compiled to one dense matrix-vector product). The legacy ``add_edges_from_matrix`` path creates
             N*N edge objects and is far slower; it is not timed here.
@@ -47,18 +47,16 @@ def worker_neurodyn(args) -> None:
     import numpy as np
     from neurodyn import compile_model
     from neurodyn.frontend import CircuitTemplate, NodeTemplate
-    from neurodyn.lang.templates import template_from_yaml
+    from neurodyn.lang.templates import MatrixEdges, template_from_yaml
     ph = Phases(T0)
     ph.mark("import")
     n = args.size
     W = weights(n)
     node = NodeTemplate("p", operators=[template_from_yaml(OP)])
     names = [f"p{i}" for i in range(n)]
-    src = [f"{s}/qif_op/r" for s in names]
-    edges = [(src[j], f"{names[i]}/qif_op/r_in", None, {"weight": float(W[i, j])})
-             for i in range(n) for j in range(n)]
+    edges = MatrixEdges("qif_op/r", "qif_op/r_in", names, names, W)
     ph.mark("edges")
-    circ = CircuitTemplate("qif_net", nodes={k: node for k in names}, edges=edges)
+    circ = CircuitTemplate("qif_net", nodes={k: node for k in names}, matrix_edges=[edges])
     ph.mark("circuit")
     model = compile_model(circ)
     ph.mark("compile")

@@ -130,7 +130,10 @@ class CircuitIR:
     node_index: Mapping = field(default_factory=dict)  # node name -> (group index, index in group)
 
     def structure_hash(self) -> str:
-        """Hash of what the generated code depends on (not sizes, values or connectivity)."""
+        """Hash of what the generated code depends on (not sizes, values or connectivity); computed once."""
+        cached = self.__dict__.get("_structure_hash")
+        if cached is not None:
+            return cached
         h = hashlib.sha256()
         h.update(repr(self.complex_system).encode())
         for g in self.groups:
@@ -138,7 +141,9 @@ class CircuitIR:
         for p in self.projections:
             h.update(repr(p.structure_key()).encode())
         h.update(repr(self.order).encode())
-        return h.hexdigest()[:20]
+        digest = h.hexdigest()[:20]
+        object.__setattr__(self, "_structure_hash", digest)
+        return digest
 
     @property
     def n_states(self) -> int:
