@@ -67,7 +67,7 @@ import numpy
 import numpy as np
 {decorator_import}
 from neurodyn.compiler.runtime_{backend} import (nd_heaviside, nd_max, nd_min, nd_real, nd_imag, csr_accum,
-    delayed_accum, push_history, ext_apply, first_nonfinite, clip_states)
+    delayed_accum, push_history, ext_apply, first_nonfinite, clip_states, all_finite)
 '''
 
 LOOP_NUMBA = '''
@@ -78,6 +78,7 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
     s = B.size
     K = np.zeros((s, ny), dtype=y.dtype)
     ytmp = np.empty_like(y)
+    acc_v = np.empty_like(y)
     nrow = out.shape[0]
     nn = g_pos.size
     for j in range(nsteps):
@@ -99,27 +100,34 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
                         out[r, c] = p[rec_pos[c]]
         for st in range(1, s):
             for q in range(ny):
-                acc = y[q]
-                for m in range(st):
-                    if A[st, m] != 0.0:
-                        acc += h * A[st, m] * K[m, q]
-                ytmp[q] = acc
+                ytmp[q] = y[q]
+            for m in range(st):
+                if A[st, m] != 0.0:
+                    c = h * A[st, m]
+                    Km = K[m]
+                    for q in range(ny):
+                        ytmp[q] += c * Km[q]
             if noise_stage[st] != 0:
                 for m in range(nn):
                     ytmp[g_pos[m]] += g_sig[m] * xi[j, m]
             clip_states(ytmp, c_pos, c_lo, c_hi)
             rhs(tn + C[st] * h, tn, ytmp, K[st], a, p, M)
+        K0 = K[0]
+        b0 = B[0]
         for q in range(ny):
-            acc = K[0, q] * B[0]
-            for m in range(1, s):
-                acc += B[m] * K[m, q]
-            y[q] += h * acc
+            acc_v[q] = K0[q] * b0
+        for m in range(1, s):
+            bm = B[m]
+            Km = K[m]
+            for q in range(ny):
+                acc_v[q] += bm * Km[q]
+        for q in range(ny):
+            y[q] += h * acc_v[q]
         for m in range(nn):
             y[g_pos[m]] += g_sig[m] * xi[j, m]
         clip_states(y, c_pos, c_lo, c_hi)
-        bad = first_nonfinite(y)
-        if bad >= 0:
-            return bad, step
+        if not all_finite(y):
+            return first_nonfinite(y), step
     return -1, step0 + nsteps
 '''
 
@@ -176,39 +184,41 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     if any(v.driven for g in ir.groups for v in g.variables):
         w("    ext_apply(t, a, ext, ext_pos, tinfo)")
 
-    def storage_ref(gi: int, sym: str, offvar: str) -> str:
-        st = layout.storage(gi, sym)
-        arr = {"y": "y", "a": "a", "p": "p"}[st]
-        return f"{arr}[{offvar}+i]" if numba else f"{arr}[{offvar}:{offvar}+n]"
-
     def loads(gi: int, syms: set[str]) -> tuple[list[str], list[str]]:
-        offs, ld = [], []
+        """Statements before the loop (offsets; slices in the numba backend) and per-element loads."""
+        pre, ld = [], []
         kinds = {v.sym: v for v in ir.groups[gi].variables}
         for s in sorted(syms):
             if s not in kinds:
                 continue
             k = layout.slot_of[(gi, s)]
-            offs.append(f"o_{s} = off[{k}]")
-            ld.append(f"{s} = {storage_ref(gi, s, 'o_' + s)}")
-        return offs, ld
+            arr = layout.storage(gi, s)
+            pre.append(f"o_{s} = off[{k}]")
+            if numba:
+                # a slice per variable: loop indices are then provably in range (no wrap-around checks),
+                # which lets LLVM vectorise the loop
+                pre.append(f"s_{s} = {arr}[o_{s}:o_{s}+n]")
+                ld.append(f"{s} = s_{s}[i]")
+            else:
+                ld.append(f"{s} = {arr}[o_{s}:o_{s}+n]")
+        return pre, ld
 
     def block(gi: int, assigns: list[tuple[str, str, str]], needed: set[str]) -> None:
-        """assigns: (target array, target slot offset name, expression source)"""
+        """assigns: (target array, target slot, expression source)"""
         w(f"    n = sizes[{gi}]")
-        offs, ld = loads(gi, needed)
-        for o in offs:
+        pre, ld = loads(gi, needed)
+        for o in pre:
             w("    " + o)
-        targets = {}
         for arr, slot, _ in assigns:
-            targets[slot] = f"    to_{slot} = off[{slot}]"
-        for t in targets.values():
-            w(t)
+            w(f"    to_{slot} = off[{slot}]")
+            if numba:
+                w(f"    ts_{slot} = {arr}[to_{slot}:to_{slot}+n]")
         if numba:
             w("    for i in range(n):")
             for x in ld:
                 w("        " + x)
             for arr, slot, src in assigns:
-                w(f"        {arr}[to_{slot}+i] = {src}")
+                w(f"        ts_{slot}[i] = {src}")
         else:
             for x in ld:
                 w("    " + x)

@@ -102,6 +102,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     if hist_cols:
         max_d = max(float(np.max(pj.delays)) for pj in ir.projections if pj.delayed) / step_size
         L = max(int(np.ceil(max_d)) + 8, int(history_len) + 8)
+        L = 1 << (L - 1).bit_length()  # a power of two: ring positions are a bit mask
         buf = np.zeros((ncol, L), dtype=dtype)
     else:
         L = 1

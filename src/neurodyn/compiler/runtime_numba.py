@@ -5,7 +5,7 @@ Layouts (built by :mod:`neurodyn.compiler.data`):
 
 - ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes)`` for projection
   k; a dense projection stores its full row-major weight matrix at the nnz offset;
-- ``buf[column, step % L]`` holds the history of each delayed source element (column-major ring);
+- ``buf[column, step & (L - 1)]`` holds the history of each delayed source element (column-major ring);
 - ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
   1 linear, 2 per-step nearest (the delayed value at t_n - round(d/h) h held for all stages, as TVB does);
 - ``tinfo = (t0, h, ext_t0, ext_dt)``.
@@ -45,12 +45,15 @@ def nd_imag(x):
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _dense_accum(a, o_t, n_t, src, o_s, n_s, w, nz):
+    # slices taken once: indices are then provably non-negative and the inner loop vectorises
+    x = src[o_s:o_s + n_s]
+    out = a[o_t:o_t + n_t]
     for i in range(n_t):
-        acc = a[o_t + i] * 0.0
-        row = nz + i * n_s
+        row = w[nz + i * n_s:nz + (i + 1) * n_s]
+        acc = out[i] * 0.0
         for j in range(n_s):
-            acc += w[row + j] * src[o_s + j]
-        a[o_t + i] += acc
+            acc += row[j] * x[j]
+        out[i] += acc
 
 
 @njit(cache=True, nogil=True)
@@ -60,11 +63,12 @@ def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
     if hdr[k, 3] == 1:
         _dense_accum(a, o_t, n_t, src, o_s, hdr[k, 4], w, nz)
         return
+    out = a[o_t:o_t + n_t]
     for i in range(n_t):
-        acc = a[o_t + i]
+        acc = out[i]
         for q in range(indptr[ip + i], indptr[ip + i + 1]):
             acc += w[nz + q] * src[o_s + idx[nz + q]]
-        a[o_t + i] = acc
+        out[i] = acc
 
 
 @njit(cache=True, nogil=True)
@@ -76,15 +80,15 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
             j = oldest
         if j > newest:
             j = newest
-        return buf[c, j % L]
+        return buf[c, j & (L - 1)]
     if x <= oldest:
-        return buf[c, oldest % L]
+        return buf[c, oldest & (L - 1)]
     if x >= newest:
-        return buf[c, newest % L]
+        return buf[c, newest & (L - 1)]
     j = int(math.floor(x))
     if mode == 1 or newest - oldest < 3:
         f = x - j
-        return (1.0 - f) * buf[c, j % L] + f * buf[c, (j + 1) % L]
+        return (1.0 - f) * buf[c, j & (L - 1)] + f * buf[c, (j + 1) & (L - 1)]
     j0 = j - 1
     if j0 < oldest:
         j0 = oldest
@@ -95,8 +99,8 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
     l1 = s * (s - 2.0) * (s - 3.0) / 2.0
     l2 = -s * (s - 1.0) * (s - 3.0) / 2.0
     l3 = s * (s - 1.0) * (s - 2.0) / 6.0
-    return (l0 * buf[c, j0 % L] + l1 * buf[c, (j0 + 1) % L] + l2 * buf[c, (j0 + 2) % L]
-            + l3 * buf[c, (j0 + 3) % L])
+    return (l0 * buf[c, j0 & (L - 1)] + l1 * buf[c, (j0 + 1) & (L - 1)] + l2 * buf[c, (j0 + 2) & (L - 1)]
+            + l3 * buf[c, (j0 + 3) & (L - 1)])
 
 
 @njit(cache=True, nogil=True)
@@ -128,7 +132,7 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
 def push_history(y, a, step, hs, sizes, off, buf, bstate):
     """Store the delayed sources' values at ``step`` (columns ``hs[j, 3]:...``) and mark it the newest."""
     L = bstate[1]
-    r = step % L
+    r = step & (L - 1)
     for j in range(hs.shape[0]):
         g = hs[j, 1]
         o = off[hs[j, 2]]
@@ -178,3 +182,25 @@ def clip_states(y, pos, lo, hi):
             y[q] = lo[m]
         elif y[q].real > hi[m]:
             y[q] = hi[m]
+
+
+@njit(cache=True, nogil=True)
+def all_finite(y):
+    """True if every element is finite: four partial sums of y - y (0, or NaN for inf/NaN) keep it cheap."""
+    n = y.size
+    s0 = y[0] * 0.0
+    s1 = s0
+    s2 = s0
+    s3 = s0
+    q = 0
+    while q + 3 < n:
+        s0 += y[q] - y[q]
+        s1 += y[q + 1] - y[q + 1]
+        s2 += y[q + 2] - y[q + 2]
+        s3 += y[q + 3] - y[q + 3]
+        q += 4
+    while q < n:
+        s0 += y[q] - y[q]
+        q += 1
+    t = s0 + s1 + s2 + s3
+    return np.isfinite(t.real) and np.isfinite(t.imag)

@@ -91,3 +91,7 @@ def first_nonfinite(y):
 def clip_states(y, pos, lo, hi):
     if pos.size:
         y[pos] = np.clip(y[pos].real, lo, hi)
+
+
+def all_finite(y):
+    return bool(np.all(np.isfinite(y)))
