@@ -59,7 +59,8 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         elif st == "p":
             p[off[k]:off[k] + sizes[g]] = vals
     # projections, concatenated CSR
-    hdr = np.zeros((max(len(ir.projections), 1), 5), dtype=np.int64)
+    hdr = np.zeros((max(len(ir.projections), 1), 6), dtype=np.int64)
+    n_cache = 0
     indptrs, idxs, ws, ds = [], [], [], []
     ip = nz = 0
     hist_cols: dict[tuple, int] = {}
@@ -87,6 +88,8 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
                 hs.append((0 if st == "y" else 1, sg, layout.slot_of[(sg, ss)], ncol))
                 ncol += int(sizes[sg])
             hdr[k, 2] = hist_cols[pj.source]
+            hdr[k, 5] = n_cache  # per-step cache of this projection's delayed sums (delay_mode 'step')
+            n_cache += int(sizes[tg])
             d = d / step_size
             if delay_mode == "step":
                 d = np.rint(d)  # TVB's rounding of delays to steps: half to even
@@ -121,5 +124,6 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         ext_pos = np.array([off[layout.slot_of[(g, EXT + s)]] + i for g, s, i in ext_targets], dtype=np.int64)
         edt = float(ext_dt)
     tinfo = np.array([t0, step_size, t0, edt], dtype=np.float64)
-    M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr)
+    dcache = np.zeros(max(n_cache, 1), dtype=dtype)
+    M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache)
     return KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hs_arr)

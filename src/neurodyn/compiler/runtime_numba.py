@@ -3,7 +3,8 @@
 All take plain arrays so that kernels compiled for one connectivity run on any other of the same structure.
 Layouts (built by :mod:`neurodyn.compiler.data`):
 
-- ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes)`` for projection
+- ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes, step-cache
+  offset)`` for projection
   k; a dense projection stores its full row-major weight matrix at the nnz offset;
 - ``buf[column, step & (L - 1)]`` holds the history of each delayed source element (column-major ring);
 - ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
@@ -104,7 +105,7 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
 
 
 @njit(cache=True, nogil=True)
-def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo):
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache):
     ip = hdr[k, 0]
     nz = hdr[k, 1]
     col = hdr[k, 2]
@@ -113,19 +114,34 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
     oldest = bstate[2]
     mode = bstate[3]
     h = tinfo[1]
+    out = a[o_t:o_t + n_t]
     if mode == 2:
-        xt = math.floor((tn - tinfo[0]) / h + 0.5)
-    else:
-        xt = (t - tinfo[0]) / h
+        # per-step convention: the delayed values of step n are read once (first stage) and held
+        cache = dcache[hdr[k, 5]:hdr[k, 5] + n_t]
+        if t != tn:
+            for i in range(n_t):
+                out[i] += cache[i]
+            return
+        xt = int(math.floor((tn - tinfo[0]) / h + 0.5))
+        for i in range(n_t):
+            acc = out[i] * 0.0
+            for q in range(indptr[ip + i], indptr[ip + i + 1]):
+                j = xt - int(d[nz + q])
+                if j < oldest:
+                    j = oldest
+                elif j > newest:
+                    j = newest
+                acc += w[nz + q] * buf[col + idx[nz + q], j & (L - 1)]
+            cache[i] = acc
+            out[i] += acc
+        return
+    xt = (t - tinfo[0]) / h
     for i in range(n_t):
-        acc = a[o_t + i]
+        acc = out[i]
         for q in range(indptr[ip + i], indptr[ip + i + 1]):
-            if mode == 2:
-                x = xt - math.floor(d[nz + q] + 0.5)
-            else:
-                x = xt - d[nz + q]
+            x = xt - d[nz + q]
             acc += w[nz + q] * hist_value(buf, col + idx[nz + q], x, newest, oldest, L, mode)
-        a[o_t + i] = acc
+        out[i] = acc
 
 
 @njit(cache=True, nogil=True)

@@ -47,7 +47,7 @@ def hist_values(buf, cols, x, newest, oldest, L, mode):
             + l3 * buf[cols, (j0 + 3) % L])
 
 
-def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo):
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache=None):
     ip, nz, col = hdr[k, 0], hdr[k, 1], hdr[k, 2]
     newest, L, oldest, mode = bstate
     h = tinfo[1]
