@@ -3,7 +3,6 @@
 Run: PYTHONPATH=src python examples/story_ei_node.py   -> out/ei_node.png
 """
 
-from pathlib import Path
 
 import matplotlib
 
@@ -13,12 +12,9 @@ import numpy as np  # noqa: E402
 
 from neurodyn.studies.ei_node import ei_node_story  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import out_path  # noqa: E402
 
 
-def out_path(name: str) -> Path:
-    (ROOT / "out").mkdir(exist_ok=True)
-    return ROOT / "out" / f"{name}.png"
 
 
 res = ei_node_story(I_ext_e=10.0, duration=2000.0, scan=np.arange(0.0, 81.0, 5.0))

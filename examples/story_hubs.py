@@ -5,7 +5,6 @@ Needs ../shared/data/aal90 next to the checkout (skips with a message otherwise)
 """
 
 import sys
-from pathlib import Path
 
 import matplotlib
 
@@ -15,17 +14,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from neurodyn.network import Connectome  # noqa: E402
 from neurodyn.studies.hubs import virtual_lesions  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import out_path, aal90_dir  # noqa: E402
 
 
-def out_path(name: str) -> Path:
-    (ROOT / "out").mkdir(exist_ok=True)
-    return ROOT / "out" / f"{name}.png"
 
 
-def aal90_dir():
-    d = ROOT / ".." / "shared" / "data" / "aal90"       # ../shared next to the checkout
-    return d if (d / "sc2017.dat").is_file() else None
 
 
 d = aal90_dir()

@@ -3,7 +3,6 @@
 Run: PYTHONPATH=src python examples/story_single_population.py   -> out/single_population.png
 """
 
-from pathlib import Path
 
 import matplotlib
 
@@ -12,12 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from neurodyn.studies.single_population import step_response  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import out_path  # noqa: E402
 
 
-def out_path(name: str) -> Path:
-    (ROOT / "out").mkdir(exist_ok=True)
-    return ROOT / "out" / f"{name}.png"
 
 
 res = step_response(amplitude=3.0, onset=20.0, offset=50.0, duration=100.0)

@@ -3,7 +3,6 @@
 Run: PYTHONPATH=src python examples/story_working_memory.py   -> out/working_memory.png
 """
 
-from pathlib import Path
 
 import matplotlib
 
@@ -12,12 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from neurodyn.studies.working_memory import working_memory_trial  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from _paths import out_path  # noqa: E402
 
 
-def out_path(name: str) -> Path:
-    (ROOT / "out").mkdir(exist_ok=True)
-    return ROOT / "out" / f"{name}.png"
 
 
 trial = working_memory_trial(eta=-5.0, J=15.0)
