@@ -152,7 +152,7 @@ def test_update_var_returns_new_template_and_leaves_original():
     assert abs(res_changed["r"].values[-1] - res_original["r"].values[-1]) > 0.5
 
 
-def test_update_var_initial_state_and_edge_free_parameter():
+def test_update_var_sets_initial_state_and_operator_parameter():
     CT = circuit_template()
     reference = ref.qif(r0=0.5, v0=-1.0, J=15.0, Delta=2.0)
     template = CT.from_yaml("model_templates.neural_mass_models.qif.qif").update_var(
