@@ -114,3 +114,26 @@ def table(results: dict[str, list[dict]], keys=("sim_time", "end_to_end", "maxrs
             row += f"{v:16.3f}"
         lines.append(row + f"{len(rs):6d}")
     return "\n".join(lines)
+
+
+#: tolerances against each TVB contender: the numba backend is float64 (round-off only); TVB's Python
+#: simulator keeps its history in float32 (about 1e-6 relative over these runs)
+AGREEMENT_TOLERANCES = (("tvb_numba", 1e-10), ("tvb_python", 3e-5))
+
+
+def check_agreement(files: dict) -> bool:
+    """Compare neurodyn's saved r and V with each TVB contender's; print one line each; True if all agree."""
+    import numpy as np
+    d = {k: np.load(v) for k, v in files.items()}
+    ok = True
+    nd = d["neurodyn"]
+    for other, tol in AGREEMENT_TOLERANCES:
+        if other not in d:
+            continue
+        good = nd["r"].shape == d[other]["r"].shape
+        err = max(np.abs(nd["r"] - d[other]["r"]).max(), np.abs(nd["V"] - d[other]["V"]).max()) if good else np.inf
+        good = good and err <= tol
+        ok &= bool(good)
+        print(f"  neurodyn vs {other:<11}: max |difference| over r and V = {err:.2e} (tolerance {tol:g}) "
+              f"{'OK' if good else 'MISMATCH'}")
+    return ok

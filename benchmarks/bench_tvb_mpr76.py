@@ -72,21 +72,6 @@ def worker(name: str, out: str, duration: float) -> None:
     common.worker_done(sim_time=sim, setup_time=setup)
 
 
-def check_agreement(files: dict) -> bool:
-    d = {k: np.load(v) for k, v in files.items()}
-    ok = True
-    nd = d["neurodyn"]
-    for other, tol in (("tvb_numba", 1e-10), ("tvb_python", 3e-5)):
-        if other not in d:
-            continue
-        err = max(np.abs(nd["r"] - d[other]["r"]).max(), np.abs(nd["V"] - d[other]["V"]).max())
-        good = nd["r"].shape == d[other]["r"].shape and err <= tol
-        ok &= bool(good)
-        print(f"  neurodyn vs {other:<11}: max |difference| over r and V = {err:.2e} (tolerance {tol:g}) "
-              f"{'OK' if good else 'MISMATCH'}")
-    return ok
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worker")
@@ -120,7 +105,7 @@ def main() -> int:
                     files[n] = f
             if rep == 0:
                 print("Trajectory agreement (first round):")
-                if not check_agreement(files):
+                if not common.check_agreement(files):
                     print("ERROR: trajectories disagree; timings would not compare the same work", file=sys.stderr)
                     return 1
     print("\nMedians (seconds; peak RSS in MB):")

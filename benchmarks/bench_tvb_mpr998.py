@@ -79,22 +79,6 @@ def worker(name: str, out: str, duration: float, tvb_duration: float) -> None:
     common.worker_done(sim_time=sim, setup_time=setup, n_steps=n_steps, per_step_ms=sim / n_steps * 1e3, **extra)
 
 
-def check_agreement(files: dict) -> bool:
-    d = {k: np.load(v) for k, v in files.items()}
-    ok = True
-    nd = d["neurodyn"]
-    for other, tol in (("tvb_numba", 1e-10), ("tvb_python", 3e-5)):
-        if other not in d:
-            continue
-        good = nd["r"].shape == d[other]["r"].shape
-        err = max(np.abs(nd["r"] - d[other]["r"]).max(), np.abs(nd["V"] - d[other]["V"]).max()) if good else np.inf
-        good = good and err <= tol
-        ok &= bool(good)
-        print(f"  neurodyn vs {other:<11}: max |difference| over r and V = {err:.2e} (tolerance {tol:g}) "
-              f"{'OK' if good else 'MISMATCH'}")
-    return ok
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worker")
@@ -139,7 +123,7 @@ def main() -> int:
             if rep == 0:
                 print("Trajectory agreement (first round, first "
                       f"{args.tvb_duration:g} ms, every step):")
-                agree = check_agreement(files)
+                agree = common.check_agreement(files)
                 if not agree:
                     print("ERROR: trajectories disagree. Known cause (neurodyn 0.1.0): delays of exactly half a step "
                           "(518 connections here) are rounded up by neurodyn and to even by TVB (numpy.rint); see "
