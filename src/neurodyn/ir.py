@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from neurodyn.errors import EquationError, TemplateError, VariablePathError, close_matches
-from neurodyn.lang.equations import TIME, parse_equation
+from neurodyn.lang.equations import parse_equation
 from neurodyn.lang.templates import CircuitTemplate, EdgeSpec, NodeTemplate, OperatorTemplate
 
 __all__ = ["VarIR", "GroupIR", "ProjectionIR", "CircuitIR", "build_ir"]

@@ -29,7 +29,6 @@ class KernelData:
     n_a: int
     M: tuple
     dtype: np.dtype
-    hist_sources: np.ndarray
 
     def position(self, g: int, sym: str, i: int) -> tuple[str, int]:
         slot = self.layout.slot_of[(g, sym)]
@@ -126,4 +125,4 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     tinfo = np.array([t0, step_size, t0, edt], dtype=np.float64)
     dcache = np.zeros(max(n_cache, 1), dtype=dtype)
     M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache)
-    return KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hs_arr)
+    return KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype))
