@@ -70,6 +70,17 @@ def _steps(total: float, step: float, what: str, of: str) -> int:
 
 
 @dataclass
+class RunArrays:
+    """Samples of a run as one array: ``values[k, c]`` is column ``labels[c]`` at ``times[k]``."""
+
+    times: np.ndarray
+    values: np.ndarray
+    labels: list
+    is_complex: list
+    provenance: dict
+
+
+@dataclass
 class Model:
     """A compiled circuit: IR plus kernel. Run it as often as you like; runs never change it.
 
@@ -171,13 +182,14 @@ class Model:
                     raise InputError(f"{path!r} is a derived quantity ({v.kind}); set the constants it depends on")
 
     # --------------------------------------------------------------------------------------------------- run
-    def run(self, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,
-            solver: str = "euler", sampling_step_size: float | None = None, method: str | None = None,
-            rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
-            params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
-            progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
-            history: Mapping | None = None, **ignored) -> pd.DataFrame:
-        """Integrate and return a time-indexed DataFrame (provenance in ``df.attrs``).
+    def run_array(self, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,
+                  solver: str = "euler", sampling_step_size: float | None = None, method: str | None = None,
+                  rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
+                  params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
+                  progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
+                  history: Mapping | None = None, **ignored) -> RunArrays:
+        """Integrate. ``run`` returns a time-indexed DataFrame (provenance in ``df.attrs``); ``run_array``
+        returns the same samples as one :class:`RunArrays` (no DataFrame, no copy: for large outputs).
 
         Parameters
         ----------
@@ -214,7 +226,8 @@ class Model:
             initial value, held constant.
         on_chunk : callable(times, values), optional
             Called with each chunk of recorded samples as the run proceeds (fixed-step solvers), so that
-            observables can be reduced on the fly; with ``store=False`` nothing else is kept.
+            observables can be reduced on the fly; with ``store=False`` nothing else is kept. ``values`` is
+            the block of stored samples itself (a view): read it, do not modify it.
         """
         T = _positive("simulation_time", simulation_time)
         dt = _positive("step_size", step_size)
@@ -256,18 +269,24 @@ class Model:
                 raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
                                   "('heun' or 'rk4') with a small step")
             self._run_adaptive(data, scheme, ds, n_samples, kinds, pos, out, rtol, atol, T)
-        times = np.arange(out.shape[0]) * ds
-        cols = {}
-        for c, lab in enumerate(labels):
-            cols[lab] = out[:, c] if cplx[c] else out[:, c].real
-        df = pd.DataFrame(cols, index=pd.Index(times, name="time"))
-        if labels and isinstance(labels[0], tuple):
-            df.columns = pd.MultiIndex.from_tuples(labels)
-        df.attrs["provenance"] = self.provenance(
+        prov = self.provenance(
             solver=scheme.name if isinstance(scheme, Tableau) else scheme, step_size=dt, sampling_step_size=ds,
             simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,
             atol=None if isinstance(scheme, Tableau) else atol, delay_mode=delay_mode if self.ir.has_delays else None)
+        return RunArrays(np.arange(out.shape[0]) * ds, out, list(labels), list(cplx), prov)
+
+    def run(self, simulation_time: float, step_size: float, outputs=None, **run) -> pd.DataFrame:
+        res = self.run_array(simulation_time, step_size, outputs, **run)
+        cols = {}
+        for c, lab in enumerate(res.labels):
+            cols[lab] = res.values[:, c] if res.is_complex[c] else res.values[:, c].real
+        df = pd.DataFrame(cols, index=pd.Index(res.times, name="time"))
+        if res.labels and isinstance(res.labels[0], tuple):
+            df.columns = pd.MultiIndex.from_tuples(res.labels)
+        df.attrs["provenance"] = res.provenance
         return df
+
+    run.__doc__ = run_array.__doc__
 
     def provenance(self, **run) -> dict:
         """Version, hashes, backend and the run's solver settings."""
@@ -343,7 +362,8 @@ class Model:
             xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
             row0 = -(-step // rec_every)                      # first sample row in this chunk
             row1 = min(n_samples, -(-(step + nst) // rec_every))
-            buf = out[row0:row1] if on_chunk is None else np.zeros((max(row1 - row0, 0), len(pos)), out.dtype)
+            # samples go straight into ``out`` (when stored) and on_chunk sees that same block
+            buf = out[row0:row1] if out.shape[0] else np.zeros((max(row1 - row0, 0), len(pos)), out.dtype)
             t_chunk = _time.perf_counter()
             bad, at = k.run_fixed(y, a, data.p, M, 0.0, dt, step, nst, tab.A, tab.b, tab.c, tab.noise_stage,
                                   g_pos, g_sig, xi, rec_every, kinds, pos, buf, row0, *clip)
@@ -355,8 +375,6 @@ class Model:
             step += nst
             if on_chunk is not None and buf.shape[0]:
                 on_chunk(np.arange(row0, row1) * rec_every * dt, buf)
-                if out.shape[0]:
-                    out[row0:row1] = buf
             if bar is not None:
                 bar.update(nst)
             elif not first and step < n_steps and (progress or (progress is None and
@@ -395,6 +413,7 @@ class Model:
                     buf[col, (k - H + 1) % L] = a[k, c]
             oldest = min(oldest, -(H - 1))
         bstate[2] = oldest
+        bstate[6:] = -1  # blocks of delayed sums computed from the old history are stale
 
     def _run_adaptive(self, data, method, ds, n_samples, kinds, pos, out, rtol, atol, T):
         from scipy.integrate import solve_ivp

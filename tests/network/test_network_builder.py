@@ -281,3 +281,64 @@ def test_noise_is_reproducible_with_seed():
     assert np.abs(a - c).max() > 1e-4
     # noise acts independently per region: the homogeneous start does not stay homogeneous
     assert np.abs(a[:, 0] - a[:, 1]).max() > 1e-4
+
+
+# ------------------------------------------------------------------- (a2) TVB-convention delays, summed in blocks
+def _step_mode_reference(W, dsteps, x0, hist, n_steps, dt, derived=False, tau=1.0):
+    """Heun with TVB's convention, written out directly: c_i(n) = sum_j W_ij x_j(n - d_ij), read once per step
+    from the stored states (``hist[k]`` is step k - H + 1; older steps hold ``hist[0]``). A ``derived`` source
+    is stored only after the step's first stage, so a zero delay reads the previous step (step 0 at step 0)."""
+    H = hist.shape[0]
+    xs = np.zeros((H + n_steps, len(x0)))
+    xs[:H] = hist
+    xs[H - 1] = x0
+    cols = np.arange(len(x0))
+    for n in range(n_steps - 1):
+        now = H - 1 + n
+        read = now - dsteps
+        if derived and n > 0:
+            read = np.minimum(read, now - 1)
+        c = (W * xs[np.maximum(read, 0), cols[None, :]]).sum(axis=1)
+        x = xs[now]
+        k1 = (c - x) / tau
+        k2 = (c - (x + dt * k1)) / tau
+        xs[now + 1] = x + dt / 2 * (k1 + k2)
+    return xs[H - 1:H - 1 + n_steps]
+
+
+#: LIN_NODE plus a derived copy m = 2 x, to couple through a derived (not state) source
+LIN_DER_NODE = NodeTemplate("lin_der", [OperatorTemplate("lin_d", ["d/dt * x = (u + c - x)/tau", "m = 2*x"], {
+    "x": "output(0.0)", "m": "variable(0.0)", "tau": 1.0, "u": "input(0.0)", "c": "input(0.0)"})])
+
+
+@pytest.mark.parametrize("source, with_history", [("state", False), ("state", True), ("derived", False)])
+def test_step_mode_long_delays_summed_in_blocks(source, with_history):
+    """neurodyn sums connections delayed by >= K steps K steps at a time (K = 128 here) and the others every
+    step. Zero, short (< K) and long delays mixed in one projection, runs cut into chunks that do not align
+    with the blocks, a history ring that wraps many times, a user-given history, and a derived source (stored
+    after the first stage: blocks computed before that store must be dropped) must all give exactly the
+    trajectory of the direct per-step sum (tolerance 1e-12: only the order of the sums differs)."""
+    from neurodyn.compiler.data import block_length
+
+    n, dt, n_steps = 24, 0.01, 4000
+    rng = np.random.default_rng(11)
+    W = random_row_normalised(n, seed=5, density=0.6).weights
+    dsteps = rng.choice([0, 1, 3, 17, 130, 257, 300, 611], size=(n, n), p=[.05, .05, .05, .05, .2, .2, .2, .2])
+    assert block_length(dsteps[W != 0].astype(float)) == 128
+    C = Connectome(W, tract_lengths=dsteps * dt)              # speed 1: a delay of dsteps steps
+    if source == "state":
+        node, op, coupling = LIN_NODE, "lin_op", Coupling("lin_op/x", "lin_op/c")
+    else:
+        node, op, coupling = LIN_DER_NODE, "lin_d", Coupling("lin_d/m", "lin_d/c", gain=0.5)
+    net = BrainNetwork(node, C, coupling, speed=1.0, delay_mode="step")
+    x0 = rng.uniform(-1, 1, n)
+    hist = rng.uniform(-1, 1, (700, n)) if with_history else x0[None, :]
+    hist[-1] = x0
+    model = net.model(step_size=dt)
+    df = model.run(n_steps * dt, dt, outputs={f"x{i}": f"{r}/{op}/x" for i, r in enumerate(net.region_names)},
+                   solver="heun", delay_mode="step",
+                   initial_state={f"{r}/{op}/x": v for r, v in zip(net.region_names, x0)},
+                   history={f"all/{op}/x": hist} if with_history else None)
+    ref = _step_mode_reference(W, dsteps, x0, hist, n_steps, dt, derived=source == "derived")
+    assert np.ptp(ref[600:1200], axis=0).min() > 1e-3            # every region still moves when long delays act
+    np.testing.assert_allclose(df.to_numpy(), ref, rtol=0, atol=1e-12)

@@ -255,7 +255,7 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
                 sg, ss = pj.source
                 if pj.delayed:
                     w(f"    delayed_accum(a, off[{slot}], sizes[{gi}], {k}, t, tn, hdr, indptr, idx, wts, dly, "
-                      f"buf, bstate, tinfo, M[13])")
+                      f"buf, bstate, tinfo, M[13], M[14], M[15], M[16])")
                 else:
                     src = layout.storage(sg, ss)
                     w(f"    csr_accum(a, off[{slot}], sizes[{gi}], {src}, off[{layout.slot_of[(sg, ss)]}], {k}, "

@@ -104,8 +104,35 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
             + l3 * buf[c, (j0 + 3) & (L - 1)])
 
 
+@njit(cache=True, nogil=True, fastmath=True)
+def _block_fill(blk, i, K, xt, q0, q1, nz, col, idx, w, dint, buf, oldest, L):
+    """Delayed sums of target ``i`` over the long-delay connections ``q0:q1`` for steps ``xt .. xt+K-1``.
+
+    Every such connection has a delay of at least ``K`` steps, so all values it reads are already in the
+    history: each reads ``K`` consecutive history entries, a contiguous, vectorisable slice of its ring row.
+    """
+    c = blk[i * K:(i + 1) * K]
+    for m in range(K):
+        c[m] = c[m] * 0.0
+    for q in range(q0, q1):
+        row = buf[col + idx[nz + q]]
+        wq = w[nz + q]
+        j0 = xt - dint[nz + q]
+        p0 = j0 & (L - 1)
+        if j0 >= oldest and p0 + K <= L:
+            seg = row[p0:p0 + K]
+            for m in range(K):
+                c[m] += wq * seg[m]
+        else:
+            for m in range(K):
+                j = j0 + m
+                if j < oldest:
+                    j = oldest
+                c[m] += wq * row[j & (L - 1)]
+
+
 @njit(cache=True, nogil=True)
-def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache):
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache, dblock, dint, split):
     ip = hdr[k, 0]
     nz = hdr[k, 1]
     col = hdr[k, 2]
@@ -123,10 +150,30 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
                 out[i] += cache[i]
             return
         xt = int(math.floor((tn - tinfo[0]) / h + 0.5))
+        # connections with delays of at least K steps are summed K steps at a time (see _block_fill); the
+        # block is recomputed when a step falls outside it or the history was rewritten (bstate[6 + k] = -1)
+        K = bstate[4]
+        blk = dblock[0:0]
+        m = 0
+        if K > 1:
+            blk = dblock[hdr[k, 5] * K:(hdr[k, 5] + n_t) * K]
+            bs = bstate[6 + k]
+            if bs < 0 or xt < bs or xt >= bs + K:
+                for i in range(n_t):
+                    _block_fill(blk, i, K, xt, indptr[ip + i], split[ip + i], nz, col, idx, w, dint, buf,
+                                oldest, L)
+                bstate[6 + k] = xt
+                bs = xt
+            m = xt - bs
         for i in range(n_t):
             acc = out[i] * 0.0
-            for q in range(indptr[ip + i], indptr[ip + i + 1]):
-                j = xt - int(d[nz + q])
+            if K > 1:
+                acc += blk[i * K + m]
+                q0 = split[ip + i]
+            else:
+                q0 = indptr[ip + i]
+            for q in range(q0, indptr[ip + i + 1]):
+                j = xt - dint[nz + q]
                 if j < oldest:
                     j = oldest
                 elif j > newest:
@@ -149,6 +196,10 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
     """Store the delayed sources' values at ``step`` (columns ``hs[j, 3]:...``) and mark it the newest."""
     L = bstate[1]
     r = step & (L - 1)
+    if step <= bstate[0]:
+        # rewriting the newest (or an older) step: blocks of delayed sums computed from it are stale
+        for k in range(6, bstate.size):
+            bstate[k] = -1
     for j in range(hs.shape[0]):
         g = hs[j, 1]
         o = off[hs[j, 2]]

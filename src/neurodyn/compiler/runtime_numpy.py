@@ -47,9 +47,11 @@ def hist_values(buf, cols, x, newest, oldest, L, mode):
             + l3 * buf[cols, (j0 + 3) % L])
 
 
-def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache=None):
+def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache=None, dblock=None,
+                  dint=None, split=None):
+    """Delayed sums, read directly from the history at every call (the numba runtime's caches are not needed)."""
     ip, nz, col = hdr[k, 0], hdr[k, 1], hdr[k, 2]
-    newest, L, oldest, mode = bstate
+    newest, L, oldest, mode = bstate[:4]
     h = tinfo[1]
     rows, q0, q1 = _rows(indptr, ip, n_t)
     dd = d[nz + q0:nz + q1]
@@ -63,6 +65,8 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
 
 def push_history(y, a, step, hs, sizes, off, buf, bstate):
     r = step % bstate[1]
+    if step <= bstate[0]:
+        bstate[6:] = -1  # the numba runtime's blocks of delayed sums (see its push_history) are stale
     for kind, g, slot, c in hs:
         src = y if kind == 0 else a
         n = sizes[g]

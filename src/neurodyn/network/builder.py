@@ -269,21 +269,22 @@ class BrainNetwork:
             check_output_memory(n_samples, n, len(variables), np.complex128 if model.ir.complex_system
                                 else np.float64, budget=memory_limit)
         reducers = _Reducers(self, variables, names, bold, fc, ds_)
-        df = model.run(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
-                       sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
-                       params=run_params, initial_state=init, delay_mode=self.delay_mode, progress=progress,
-                       bounds=run_bounds or None, on_chunk=reducers.update if reducers.active else None,
-                       store=store)
+        res = model.run_array(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
+                              sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
+                              params=run_params, initial_state=init, delay_mode=self.delay_mode,
+                              progress=progress, bounds=run_bounds or None,
+                              on_chunk=reducers.update if reducers.active else None, store=store)
         data = {}
         coords = {"region": np.arange(n), "label": ("region", self.labels)}
         if store:
-            coords["time"] = df.index.to_numpy()
-            for v, nm in zip(variables, names):
-                cols = [f"{v}\x00{r}" for r in self.region_names]
-                data[nm] = (("time", "region"), df[cols].to_numpy())
+            # columns are variable-major (see ``outputs``): each variable is a (time, region) view, no copy
+            coords["time"] = res.times
+            for k, nm in enumerate(names):
+                block = res.values[:, k * n:(k + 1) * n]
+                data[nm] = (("time", "region"), block if res.is_complex[k * n] else block.real)
         ds = xr.Dataset(data, coords=coords)
         reducers.finish(ds)
-        prov = dict(df.attrs["provenance"])
+        prov = dict(res.provenance)
         prov.update(connectome_regions=n, couplings=repr(self.couplings), speed=self.speed if self.speed else "none",
                     node=self.node.name)
         ds.attrs.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in prov.items()})
