@@ -55,3 +55,28 @@ def test_structure_shared_across_sizes_and_values():
     b = nd.compile_model(network_circuit().update_var({"l/li/tau": 2.0}), backend="numpy")
     assert a.ir.structure_hash() == b.ir.structure_hash()
     assert a.kernel is b.kernel
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_dense_projection_exact(backend):
+    """A fully dense 7 x 5 projection (stored as a matrix, applied four rows at a time with a remainder of
+    three): sources x_j' = -x_j give x_j = x_j(0) e^-t; targets y_i' = -y_i + sum_j W_ij x_j give
+    y_i = C_i t e^-t with C = W x(0). rk4 at dt 0.01 is accurate to ~1e-10 here, hence atol 1e-9."""
+    from neurodyn.compiler.data import build_data
+    from neurodyn.lang.templates import MatrixEdges
+
+    rng = np.random.default_rng(3)
+    W = rng.uniform(-1, 1, (7, 5))
+    x0 = rng.uniform(0.5, 2, 5)
+    src = nd.NodeTemplate("dn_src", [nd.OperatorTemplate("dn_s", ["x' = -x"], {"x": "output(1.0)"})])
+    tgt = nd.NodeTemplate("dn_tgt", [nd.OperatorTemplate("dn_t", ["y' = -y + c"], {"y": "output(0.0)",
+                                                                                     "c": "input(0.0)"})])
+    s_names, t_names = [f"s{j}" for j in range(5)], [f"t{i}" for i in range(7)]
+    circ = nd.CircuitTemplate("dense_proj", nodes={**{n: src for n in s_names}, **{n: tgt for n in t_names}},
+                              matrix_edges=[MatrixEdges("dn_s/x", "dn_t/c", s_names, t_names, W)])
+    model = nd.compile_model(circ, backend=backend)
+    assert build_data(model.ir, 0.01).M[2][0, 3] == 1     # the dense path is taken (hdr column 3)
+    df = model.run(3.0, 0.01, solver="rk4", outputs={n: f"{n}/dn_t/y" for n in t_names},
+                   initial_state={f"{n}/dn_s/x": v for n, v in zip(s_names, x0)})
+    t = df.index.to_numpy()
+    np.testing.assert_allclose(df.to_numpy(), np.outer(t * np.exp(-t), W @ x0), rtol=0, atol=1e-9)
