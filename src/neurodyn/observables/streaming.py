@@ -66,7 +66,8 @@ class RunningMoments:
         if nb == 0:
             return
         mb = x.mean(axis=0)
-        m2b = ((x - mb) ** 2).sum(axis=0)
+        d = np.subtract(x, mb)
+        m2b = np.einsum("ij,ij->j", d, d)        # sum of squared deviations without a second temporary
         na = self.count
         n = na + nb
         delta = mb - self._mean
