@@ -643,8 +643,9 @@ def _node_level_passes(groups: list[GroupIR], projections: list[ProjectionIR], m
 
     The node-level graph has a vertex (group, sym, node index) per member and node; a within-node dependency
     links the same node, an instantaneous projection links its source node to its target node. When that graph
-    has no cycle, evaluating all members in a fixed order K times gives exact values, K being the number of
-    vertices on its longest path (each pass finalises at least one more link of every chain).
+    has no cycle, evaluating all members in the order given, K times, gives exact values. K is computed along
+    that graph: a vertex is final in the pass after its dependencies are, or in the same pass when they come
+    earlier in the order (at most the number of vertices on its longest path).
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order, connected_components
@@ -701,17 +702,34 @@ def _node_level_passes(groups: list[GroupIR], projections: list[ProjectionIR], m
         raise EquationError(f"algebraic loop between derived variables: {' -> '.join(name(v) for v in cycle)} "
                             f"(instantaneous, through the same nodes). Break it with a state variable (e.g. a "
                             f"synaptic filter) or an edge delay.")
-    # longest path (in vertices) by peeling sources level by level
+    # pass in which each vertex is final: a dependency evaluated earlier in a pass is read in the same pass,
+    # one evaluated later (or the same member, read from a snapshot) in the next; sources level by level
+    vpos = np.concatenate([np.full(groups[c[0]].n, k, dtype=np.int64) for k, c in enumerate(members)])
+    coo = A.tocoo()
+    es, ed = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    later = (vpos[es] >= vpos[ed]).astype(np.int64)
+    final = np.zeros(nv, dtype=np.int64)
     indeg = np.asarray(A.sum(axis=0)).ravel()
     remaining = np.ones(nv, dtype=bool)
     AT = A.T.tocsr()
-    passes = 0
     while remaining.any():
         frontier = remaining & (indeg == 0)
-        passes += 1
+        sel = frontier[ed]
+        np.maximum.at(final, ed[sel], final[es[sel]] + later[sel])
+        final[frontier] = np.maximum(final[frontier], 1)
         remaining &= ~frontier
         indeg = indeg - AT @ frontier.astype(np.int64)
-    return passes
+    return int(final.max(initial=1))
+
+
+def _local_first(members: list, local: Mapping, pos: Mapping) -> list:
+    """``members`` in an order where within-node dependencies come first (fewer passes), else as in ``pos``."""
+    out, left = [], sorted(members, key=pos.__getitem__)
+    while left:
+        ready = [c for c in left if not (local[c] & set(left))] or left[:1]  # a cycle is reported later
+        out.append(ready[0])
+        left.remove(ready[0])
+    return out
 
 
 def _order(groups: list[GroupIR], projections: list[ProjectionIR]) -> tuple:
@@ -723,19 +741,19 @@ def _order(groups: list[GroupIR], projections: list[ProjectionIR]) -> tuple:
     deps = _group_deps(groups, projections)
     local = _local_deps(groups)
     comps = list(deps)
-    units = []  # a plain (group, sym), or a list of the members of a group-level loop
+    pos = {c: k for k, c in enumerate(comps)}
+    units = []  # a plain (group, sym), or a list of the members of a group-level loop in evaluation order
     for scc in _strong_components(comps, deps):
         loop = len(scc) > 1 or scc[0] in deps[scc[0]]
-        units.append(scc if loop else scc[0])
-    unit_of = {}
+        units.append(_local_first(scc, local, pos) if loop else scc[0])
+    unit_of: dict = {}
     for u in units:
         for c in (u if isinstance(u, list) else [u]):
             unit_of[c] = id(u)
     udeps = {id(u): {unit_of[d] for c in (u if isinstance(u, list) else [u]) for d in deps[c]} - {id(u)}
              for u in units}
     # same sweep as for plain variables (keeps the order of loop-free models), over the condensed graph
-    pos = {c: k for k, c in enumerate(comps)}
-    units.sort(key=lambda u: pos[u[0] if isinstance(u, list) else u])
+    units.sort(key=lambda u: min(pos[c] for c in u) if isinstance(u, list) else pos[u])
     order, done = [], set()
     pending = list(units)
     while pending:
