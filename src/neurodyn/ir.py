@@ -700,8 +700,8 @@ def _node_level_passes(groups: list[GroupIR], projections: list[ProjectionIR], m
             cycle = path[::-1] + [s]
     if cycle is not None:
         raise EquationError(f"algebraic loop between derived variables: {' -> '.join(name(v) for v in cycle)} "
-                            f"(through instantaneous edges and derived variables). Break it with a state variable (e.g. a "
-                            f"synaptic filter) or an edge delay.")
+                            f"(through instantaneous edges and derived variables). Break it with a state "
+                            f"variable (e.g. a synaptic filter) or an edge delay.")
     # pass in which each vertex is final: a dependency evaluated earlier in a pass is read in the same pass,
     # one evaluated later (or the same member, read from a snapshot) in the next; sources level by level
     vpos = np.concatenate([np.full(groups[c[0]].n, k, dtype=np.int64) for k, c in enumerate(members)])

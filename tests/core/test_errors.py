@@ -133,7 +133,8 @@ def test_algebraic_loop():
     circ = CircuitTemplate("eloop", nodes={"p": node, "q": node},
                            edges=[("p/eloop/m", "q/eloop/r", None, {}), ("q/eloop/m", "p/eloop/r", None, {})])
     # the message names the nodes on the cycle, not just the group's variables
-    with pytest.raises(EquationError, match=r"algebraic loop.*p/eloop/r -> p/eloop/m -> q/eloop/r -> q/eloop/m -> p/eloop/r"):
+    with pytest.raises(EquationError,
+                       match=r"algebraic loop.*p/eloop/r -> p/eloop/m -> q/eloop/r -> q/eloop/m -> p/eloop/r"):
         nd.integrate(circ, 1.0, 0.1, backend=B)
 
 
