@@ -228,38 +228,61 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     proj_into: dict[tuple, list[int]] = {}
     for k, pj in enumerate(ir.projections):
         proj_into.setdefault(pj.target, []).append(k)
-    for gi, sym in ir.order:
+    def derived(gi: int, sym: str, in_loop: bool) -> None:
+        """Compute one algebraic or input variable of group ``gi`` (inputs from scratch: no accumulation
+        carries over from an earlier pass of a repeated block)."""
         g = ir.groups[gi]
         v = g.var(sym)
         slot = layout.slot_of[(gi, sym)]
         if v.kind == "algebraic":
             needed = {str(s) for s in v.expr.free_symbols}
             block(gi, [("a", slot, _expr(v.expr))], needed)
-        else:  # input
-            terms, needed = [], set()
-            if v.uses_default:
-                dslot = layout.slot_of[(gi, DEF + sym)]
-                terms.append(f"p[od{dslot}+i]" if numba else f"p[od{dslot}:od{dslot}+n]")
-                w(f"    od{dslot} = off[{dslot}]")
-            if v.driven:
-                es = EXT + sym
-                eslot = layout.slot_of[(gi, es)]
-                terms.append(f"a[oe{eslot}+i]" if numba else f"a[oe{eslot}:oe{eslot}+n]")
-                w(f"    oe{eslot} = off[{eslot}]")
-            for l in v.links:
-                terms.append(l)
-                needed.add(l)
-            block(gi, [("a", slot, " + ".join(terms) if terms else "0.0")], needed)
-            for k in proj_into.get((gi, sym), []):
-                pj = ir.projections[k]
-                sg, ss = pj.source
-                if pj.delayed:
-                    w(f"    delayed_accum(a, off[{slot}], sizes[{gi}], {k}, t, tn, hdr, indptr, idx, wts, dly, "
-                      f"buf, bstate, tinfo, M[13], M[14], M[15], M[16])")
-                else:
-                    src = layout.storage(sg, ss)
-                    w(f"    csr_accum(a, off[{slot}], sizes[{gi}], {src}, off[{layout.slot_of[(sg, ss)]}], {k}, "
-                      f"hdr, indptr, idx, wts)")
+            return
+        # input
+        own = [k for k in proj_into.get((gi, sym), [])
+               if not ir.projections[k].delayed and ir.projections[k].source == (gi, sym)]
+        if own:
+            # an instantaneous projection from this input into itself (possible only inside a repeated
+            # block): read the previous pass's values, since the slot is reset below
+            assert in_loop, "a projection of an input into itself outside a repeated block"
+            w(f"    snap_{slot} = a[off[{slot}]:off[{slot}]+sizes[{gi}]].copy()")
+        terms, needed = [], set()
+        if v.uses_default:
+            dslot = layout.slot_of[(gi, DEF + sym)]
+            terms.append(f"p[od{dslot}+i]" if numba else f"p[od{dslot}:od{dslot}+n]")
+            w(f"    od{dslot} = off[{dslot}]")
+        if v.driven:
+            es = EXT + sym
+            eslot = layout.slot_of[(gi, es)]
+            terms.append(f"a[oe{eslot}+i]" if numba else f"a[oe{eslot}:oe{eslot}+n]")
+            w(f"    oe{eslot} = off[{eslot}]")
+        for l in v.links:
+            terms.append(l)
+            needed.add(l)
+        block(gi, [("a", slot, " + ".join(terms) if terms else "0.0")], needed)
+        for k in proj_into.get((gi, sym), []):
+            pj = ir.projections[k]
+            sg, ss = pj.source
+            if pj.delayed:
+                w(f"    delayed_accum(a, off[{slot}], sizes[{gi}], {k}, t, tn, hdr, indptr, idx, wts, dly, "
+                  f"buf, bstate, tinfo, M[13], M[14], M[15], M[16])")
+            elif k in own:
+                w(f"    csr_accum(a, off[{slot}], sizes[{gi}], snap_{slot}, 0, {k}, hdr, indptr, idx, wts)")
+            else:
+                src = layout.storage(sg, ss)
+                w(f"    csr_accum(a, off[{slot}], sizes[{gi}], {src}, off[{layout.slot_of[(sg, ss)]}], {k}, "
+                  f"hdr, indptr, idx, wts)")
+
+    for entry in ir.order:
+        if entry[0] == "repeat":
+            # a group-level loop without a node-level cycle: K passes over all members give exact values
+            _, passes, members = entry
+            start = len(body)
+            for gi, sym in members:
+                derived(gi, sym, True)
+            body[start:] = [f"    for _pass in range({int(passes)}):"] + ["    " + x for x in body[start:]]
+        else:
+            derived(entry[0], entry[1], False)
     for gi, g in enumerate(ir.groups):
         states = [v for v in g.variables if v.kind == "state"]
         if not states:
