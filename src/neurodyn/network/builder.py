@@ -295,10 +295,12 @@ class _Reducers:
     """Observables fed chunk by chunk through Model.run(on_chunk=...)."""
 
     def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period):
-        from neurodyn.observables import BalloonWindkessel, RunningCovariance, RunningMoments
+        from neurodyn.observables import BalloonWindkessel, RunningCovariance
         self.n = net.connectome.n_regions
         self.variables, self.names = variables, names
-        self.moments = RunningMoments(self.n * len(variables))
+        # temporal means only (mean_<var>): a running sum (NumPy's pairwise sum per chunk), no variance
+        self.total = np.zeros(self.n * len(variables))
+        self.count = 0
         self.cov = None
         self.fc_col = None
         if fc is not None:
@@ -321,7 +323,8 @@ class _Reducers:
 
     def update(self, times, values):
         v = values.real if np.iscomplexobj(values) else values
-        self.moments.update(v)
+        self.total += v.sum(axis=0)
+        self.count += v.shape[0]
         n = self.n
         if self.cov is not None:
             self.cov.update(v[:, self.fc_col * n:(self.fc_col + 1) * n])
@@ -329,8 +332,8 @@ class _Reducers:
             self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
 
     def finish(self, ds: xr.Dataset) -> None:
-        if self.moments.count:
-            mean = self.moments.mean.reshape(len(self.variables), self.n)
+        if self.count:
+            mean = (self.total / self.count).reshape(len(self.variables), self.n)
             for k, nm in enumerate(self.names):
                 ds[f"mean_{nm}"] = (("region",), mean[k])
         if self.cov is not None and self.cov.count > 1:
