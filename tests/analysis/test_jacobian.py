@@ -160,3 +160,20 @@ def test_delayed_edges_refused_or_made_instantaneous():
     x = np.array([0.4, -0.5])
     np.testing.assert_allclose(s.f(x), ref.f(x), rtol=1e-14)
     np.testing.assert_allclose(s.jacobian(x), ref.jacobian(x), rtol=1e-14)
+
+
+def test_loop_closed_only_by_a_delay_is_refused_when_made_instantaneous():
+    """p.m -> q.r is delayed, q.m -> p.r is not; m = 2 r feeds x' = -x + m. With the delay set to zero the
+    derived variables define each other (m_p = 2 r_p = 2 m_q = 4 r_q = 4 m_p): the delay-free system is
+    undefined, and the analysis must say so (naming the loop) instead of recursing forever."""
+    from neurodyn.analysis import AnalysisError
+    from neurodyn.lang.templates import CircuitTemplate, NodeTemplate, OperatorTemplate
+    op = OperatorTemplate("aloop", ["x' = -x + m", "m = 2*r"], {"x": "output(1.0)", "m": "variable(0.0)",
+                                                           "r": "input(0.0)"})
+    node = NodeTemplate("aloop_node", [op])
+    circ = CircuitTemplate("aloop", nodes={"p": node, "q": node},
+                           edges=[("p/aloop/m", "q/aloop/r", None, {"delay": 0.2}),
+                                  ("q/aloop/m", "p/aloop/r", None, {})])
+    with pytest.raises(AnalysisError, match=r"algebraic loop when the edge delays are set to zero: "
+                                            r"[pq]/aloop/\w+ -> .*[pq]/aloop/\w+"):
+        SymbolicSystem.from_circuit(circ, delays="instantaneous")

@@ -150,11 +150,27 @@ class SymbolicSystem:
         for p in ir.projections:
             into.setdefault(p.target, []).append(p)
         memo: dict = {}
+        visiting: list = []   # derived values being expanded: meeting one again is an algebraic loop
 
         def value(gi: int, i: int, sym: str) -> sp.Expr:
             key = (gi, i, sym)
             if key in memo:
                 return memo[key]
+            if key in visiting:
+                cyc = visiting[visiting.index(key):] + [key]
+                names = " -> ".join(f"{ir.groups[g].nodes[n]}/{ir.groups[g].var(v).path}" for g, n, v in cyc)
+                raise AnalysisError(f"derived variables form an algebraic loop when the edge delays are set to "
+                                    f"zero: {names}. The delay-free system is not defined; analyse the circuit "
+                                    f"with a state variable (e.g. a synaptic filter) in the loop.")
+            visiting.append(key)
+            try:
+                e = _value(gi, i, sym, key)
+            finally:
+                visiting.pop()
+            memo[key] = e
+            return e
+
+        def _value(gi: int, i: int, sym: str, key: tuple) -> sp.Expr:
             g = ir.groups[gi]
             v = g.var(sym)
             node = g.nodes[i]
@@ -179,7 +195,6 @@ class SymbolicSystem:
                         if r == i:
                             terms.append(sp.Float(float(w)) * value(p.source[0], int(c), p.source[1]))
                 e = sp.Add(*terms) if terms else sp.Integer(0)
-            memo[key] = e
             return e
 
         self._value = value
