@@ -3,23 +3,21 @@ bench_ngnmm_aal90.py): run each measurement in a fresh subprocess (so peak memor
 nothing is shared between neurodyn and the peer), alternate the contenders, report medians and ratios.
 
 Protocol: a benchmark script called with ``--worker NAME --out FILE.npz [options]`` does one run and prints
-one JSON line ``{"sim_time": ..., "setup_time": ..., "maxrss_mb": ...}`` as its last line of output; the
-parent measures the subprocess's wall-clock time (end to end: interpreter start, imports, set-up, kernel
-load or compilation, run, saving the outputs).
+its result line (``sim_time``, ``setup_time``, ...) with :func:`_common.emit`; the parent runs it through
+:func:`_common.run_worker` (fresh interpreter, empty working directory, one BLAS thread, peak RSS of the child
+from ``os.wait4``) and reports its wall-clock time as ``end_to_end`` (interpreter start, imports, set-up,
+kernel load or compilation, run, saving the outputs).
 """
 from __future__ import annotations
 
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import _common  # noqa: E402
 
 #: TVB's MontbrioPazoRoxin as a neurodyn operator (equations of tvb/simulator/models/infinite_theta.py; the
 #: network input c_r enters tau dV/dt as cr * c_r, without a factor tau). cv = 0, so c_V is left out.
@@ -64,28 +62,16 @@ def require_tvb_or_exit(numba_backend: bool = True) -> None:
 
 
 def worker_done(**info) -> None:
-    """Print the worker's JSON result line, adding this process's peak resident memory."""
-    info["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
-    print(json.dumps(info), flush=True)
+    """Print the worker's result line (peak memory is added by the parent, from ``os.wait4``)."""
+    _common.emit(**info)
 
 
 def run_worker(script: str | Path, name: str, out: str | Path, extra: list[str] | None = None,
                timeout: float | None = None) -> dict:
-    """Run ``script --worker name --out out [extra]`` in a fresh interpreter; return its JSON line plus
-    ``end_to_end`` (wall-clock of the whole subprocess) and ``name``."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(HERE)] + ([env["PYTHONPATH"]]
-                                                                         if env.get("PYTHONPATH") else []))
-    cmd = [sys.executable, str(script), "--worker", name, "--out", str(out)] + list(extra or [])
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
-        raise RuntimeError(f"worker {name!r} failed with status {proc.returncode}")
-    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
-    info = json.loads(lines[-1])
-    info["end_to_end"] = wall
+    """Run ``script --worker name --out out [extra]`` in a fresh interpreter (:func:`_common.run_worker`); return
+    its result plus ``end_to_end`` (wall-clock of the whole subprocess), ``maxrss_mb`` and ``name``."""
+    info = _common.run_worker(script, name, ["--out", str(Path(out).resolve()), *(extra or [])], timeout=timeout)
+    info["end_to_end"] = info.pop("wall")
     info["name"] = name
     return info
 
@@ -97,7 +83,7 @@ def load_average() -> str:
 
 
 def median(results: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in results)
+    return _common.median([r[key] for r in results])
 
 
 def table(results: dict[str, list[dict]], keys=("sim_time", "end_to_end", "maxrss_mb"),
