@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from neurodyn.cells.errors import CellError
+from neurodyn.cells.pt3d import arc_lengths
 
 TYPE_NAMES = {1: "soma", 2: "axon", 3: "dend", 4: "apic"}
 
@@ -95,31 +96,99 @@ def read_swc(path) -> np.ndarray:
     return data
 
 
-def _trapezoid(y, x) -> float:
-    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
+def _type_name(t: int, type_names: dict) -> str:
+    if t in type_names:
+        return type_names[t]
+    if t in TYPE_NAMES:
+        return TYPE_NAMES[t]
+    return f"dend_{t}" if t >= 0 else f"minus_{-t}"
 
 
-def _d_lambda_nseg(L, diam_mean, Ra, cm, frequency, d_lambda) -> int:
-    lam = 1e5 * math.sqrt(diam_mean / (4 * math.pi * frequency * Ra * cm))   # um
+def _lambda_f(arc, diam, Ra, cm, frequency) -> float:
+    """AC length constant (um) of a tapered section at ``frequency`` (Hz), averaged over its 3-D points the
+    way NEURON's d_lambda rule does (electrotonic length = sum of dl / lambda(d) with d the mean diameter)."""
+    dl = np.diff(arc)
+    electrotonic = np.sum(dl / np.sqrt(0.5 * (diam[1:] + diam[:-1])))      # um^0.5
+    return float(arc[-1] / (electrotonic * 1e-5 * math.sqrt(4 * math.pi * frequency * Ra * cm)))
+
+
+def _d_lambda_nseg(L, lam, d_lambda) -> int:
     return int((L / (d_lambda * lam) + 0.9) / 2) * 2 + 1
 
 
+def _check_options(scale, type_names, nseg):
+    try:
+        sc = float(scale)
+    except (TypeError, ValueError):
+        sc = float("nan")
+    if isinstance(scale, bool) or not (math.isfinite(sc) and sc > 0):
+        raise SwcError(f"load_swc: scale must be a positive finite number of micrometres per file unit "
+                       f"(1 for files in um, 0.008 for 8 nm voxels), got {scale!r}")
+    names = {}
+    for t, name in dict(type_names or {}).items():
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise SwcError(f"load_swc: type_names keys must be integer SWC types, got {t!r}")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SwcError(f"load_swc: type_names[{t}] must be a section name such as 'dend', got {name!r}")
+        names[int(t)] = name
+    if nseg is not None and (isinstance(nseg, bool) or not isinstance(nseg, (int, np.integer)) or nseg < 1):
+        raise SwcError(f"load_swc: nseg must be None (d_lambda rule) or an integer >= 1, got {nseg!r}")
+    return sc, names
+
+
 def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float = 1.0,
-             frequency: float = 100.0, d_lambda: float = 0.1) -> SwcCell:
-    """Build sections of ``model`` from the SWC file ``path``; see the module docstring for the rules."""
+             frequency: float = 100.0, d_lambda: float = 0.1, scale: float = 1.0,
+             type_names: dict | None = None) -> SwcCell:
+    """Build sections of ``model`` from the SWC file ``path``; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SWC file.
+    model : CellModel
+        The model that receives the sections.
+    nseg : int, optional
+        Segments per section; default: the d_lambda rule (``d_lambda`` of the AC length constant at
+        ``frequency`` Hz, odd), computed from the 3-D points as NEURON's ``lambda_f`` does.
+    Ra, cm : float
+        Axial resistivity (ohm cm) and capacitance (uF/cm2) of every section.
+    scale : float
+        Micrometres per file unit, applied to coordinates and radii (1 for files in um; 0.008 for the
+        hemibrain's 8 nm voxels). The same as scaling every pt3d point after NEURON's Import3d.
+    type_names : dict, optional
+        Section names of SWC types, e.g. ``{0: "dend", 5: "dend", 6: "dend"}``. Consecutive points whose
+        types have the same name stay in one section. Default: NEURON's names (1 soma, 2 axon, 3 dend,
+        4 apic, other t >= 0 ``dend_t``, t < 0 ``minus_t``), so every type change starts a section.
+    """
+    scale, type_names = _check_options(scale, type_names, nseg)
     data = read_swc(path)
     ids = data[:, 0].astype(int).tolist()
     row = {i: k for k, i in enumerate(ids)}
     par = {i: int(data[row[i], 6]) for i in ids}
     typ = {i: int(data[row[i], 1]) for i in ids}
-    xyz = {i: data[row[i], 2:5] for i in ids}
-    rad = {i: data[row[i], 5] for i in ids}
+    key = {i: _type_name(typ[i], type_names) for i in ids}
+    xyz = {i: data[row[i], 2:5] * scale for i in ids}
+    rad = {i: data[row[i], 5] * scale for i in ids}
     children: dict[int, list[int]] = {i: [] for i in ids}
     for i in ids:
         if par[i] != -1:
             children[par[i]].append(i)
-    # section heads: roots, children of branch points, and points whose type differs from their parent's
-    heads = [i for i in ids if par[i] == -1 or len(children[par[i]]) != 1 or typ[par[i]] != typ[i]]
+    # A root that is not a soma continues into its child on the next line of the file (NEURON's Import3d);
+    # its other children start sections attached at the root section's 0 end.
+    root_next = {}
+    for i in ids:
+        if par[i] == -1 and typ[i] != 1 and len(children[i]) > 1:
+            nxt = [c for c in children[i] if row[c] == row[i] + 1 and key[c] == key[i]]
+            if nxt:
+                root_next[i] = nxt[0]
+
+    def continues(p, c):          # is c in the same section as its parent p?
+        if key[c] != key[p]:
+            return False
+        return len(children[p]) == 1 or root_next.get(p) == c
+    # section heads: roots, children of branch points, and points whose type name differs from their parent's
+    heads = [i for i in ids if par[i] == -1 or not continues(par[i], i)]
+    head_set = set(heads)
     depth: dict[int, int] = {}
 
     def _depth(i):          # number of points above i (parents are built before children)
@@ -134,8 +203,11 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
     head_of: dict[int, int] = {}
     for hd in heads:
         pts = [hd]
-        while len(children[pts[-1]]) == 1 and children[pts[-1]][0] not in heads:
-            pts.append(children[pts[-1]][0])
+        while True:
+            nxt = [c for c in children[pts[-1]] if c not in head_set]
+            if not nxt:
+                break
+            pts.append(nxt[0])
         paths.append(pts)
         for p in pts:
             head_of[p] = len(paths) - 1
@@ -144,10 +216,9 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
     by_type: dict[str, list] = {}
     soma = None
     built: dict[int, object] = {}
-    single_soma = False
     for k, pts in enumerate(paths):
         t = typ[pts[0]]
-        tname = TYPE_NAMES.get(t, f"type{t}")
+        tname = key[pts[0]]
         attach = par[pts[0]]
         if t == 1 and soma is None:
             name = "soma"
@@ -155,39 +226,29 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
             c = counters.get(tname, 0)
             counters[tname] = c + 1
             name = f"{tname}[{c}]"
-        # 3-D polyline: attachment point (if not a soma) then the section's points
+        ppts = paths[head_of[attach]] if attach != -1 else None
+        parent_is_point = ppts is not None and len(ppts) == 1 and par[ppts[0]] == -1
+        # 3-D points: the attachment point (NEURON's Import3d rules) then the section's own points
         poly = [xyz[p] for p in pts]
-        radii = [rad[p] for p in pts]
-        if attach != -1 and typ[attach] != 1:
-            poly = [xyz[attach]] + poly
-            radii = [rad[attach]] + radii
-        poly = np.array(poly)
-        radii = np.array(radii)
-        seglen = np.linalg.norm(np.diff(poly, axis=0), axis=1) if len(poly) > 1 else np.zeros(0)
-        if t == 1 and len(pts) == 1:
-            L = 2 * radii[0]
-            diam_fn = None
-            single_soma = True
+        diams = [2 * rad[p] for p in pts]
+        if attach != -1 and not (parent_is_point and typ[attach] == 1 and len(pts) > 1):
+            poly.insert(0, xyz[attach])
+            # a neurite leaving a soma starts with its own diameter, not the soma's
+            diams.insert(0, diams[0] if typ[attach] == 1 and t != 1 else 2 * rad[attach])
+        sec = model.section(name, Ra=Ra, cm=cm)
+        if len(poly) == 1:                      # one-point root: a sphere, as a cylinder with L = diam
+            sec.L = sec.diam = diams[0]
+            sec.nseg = 1
         else:
-            L = float(seglen.sum())
-            if L <= 0:
-                raise SwcError(f"{path}: section {name} starting at point {pts[0]} has zero length")
-            arc = np.concatenate([[0.0], np.cumsum(seglen)])
-            diam_fn = (arc, 2 * radii)
-        sec = model.section(name, L=L, Ra=Ra, cm=cm)
-        if diam_fn is None:
-            sec.diam = 2 * radii[0]
-        else:
-            arc, dd = diam_fn
-            mean_d = float(_trapezoid(dd, arc) / L)
-            n = nseg if nseg is not None else _d_lambda_nseg(L, mean_d, Ra, cm, frequency, d_lambda)
-            sec.nseg = n
-            fine = np.linspace(0, L, 20 * n + 1)
-            dfine = np.interp(fine, arc, dd)
-            for j in range(n):
-                lo, hi = 20 * j, 20 * (j + 1) + 1
-                seg_d = float(_trapezoid(dfine[lo:hi], fine[lo:hi]) / (fine[hi - 1] - fine[lo]))
-                sec((j + 0.5) / n).diam = seg_d
+            poly = np.array(poly)
+            diams = np.array(diams)
+            arc = arc_lengths(poly)
+            if not arc[-1] > 0:
+                raise SwcError(f"{path}: section {name} starting at point {pts[0]} has zero length "
+                               f"(all its points coincide)")
+            sec.set_pt3d(poly, diams)
+            sec.nseg = nseg if nseg is not None else _d_lambda_nseg(
+                arc[-1], _lambda_f(arc, diams, Ra, cm, frequency), d_lambda)
         if name == "soma":
             soma = sec
         built[k] = sec
@@ -195,12 +256,15 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
         by_type.setdefault(tname, []).append(sec)
         if attach != -1:
             psec = built[head_of[attach]]
-            if psec is soma and single_soma:
-                sec.connect(psec(0.5))
-            else:
-                ppts = paths[head_of[attach]]
-                x = 1.0 if attach == ppts[-1] else (ppts.index(attach) + 0.5) / len(ppts)
-                sec.connect(psec(x))
+            if parent_is_point:
+                x = 0.5 if typ[attach] == 1 else 0.0
+            elif par[ppts[0]] == -1 and attach == ppts[0]:
+                x = 0.0
+            elif attach == ppts[-1]:
+                x = 1.0
+            else:                               # interior of a soma section
+                x = 0.5
+            sec.connect(psec(x))
     return SwcCell(sections=sections, soma=soma, by_type=by_type)
 
 
