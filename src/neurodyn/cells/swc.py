@@ -1,16 +1,30 @@
 """Import neuron morphologies from SWC files into sections.
 
-SWC rows are ``id type x y z radius parent`` (type 1 soma, 2 axon, 3 basal dendrite, 4 apical dendrite).
-The tree of points is cut into sections at branch points and where the type changes. A section's ``L`` is
-the 3-D path length from its attachment point through its points; ``nseg`` follows the d_lambda rule
-(``d_lambda`` of the AC length constant at ``frequency``, odd, as commonly used with NEURON) unless given;
-each segment's ``diam`` is the length-weighted mean of the linearly interpolated diameter over that segment.
-A one-point soma (a sphere of radius r) becomes a cylinder with L = diam = 2 r (same membrane area, NEURON's
-convention); its children attach at soma(0.5). Other children attach at x = 1 of their parent section.
+SWC rows are ``id type x y z radius parent`` (type 1 soma, 2 axon, 3 basal dendrite, 4 apical dendrite;
+other types, e.g. navis's 0 undefined, 5 fork point, 6 end point, are neurites). The rules follow NEURON's
+Import3d (``Import3d_SWC_read`` + ``Import3d_GUI.instantiate``):
 
-Differences from NEURON's Import3d: NEURON keeps the 3-D points and integrates area and axial resistance
-over frustums; here each segment is a cylinder of the mean diameter, so areas and resistances differ at the
-level of the diameter variation within a segment.
+* The tree of points is cut into sections at branch points and where the type changes. Section names are
+  Import3d's: ``soma``, ``axon[i]``, ``dend[i]``, ``apic[i]``, ``dend_<t>[i]`` for another type t >= 0
+  (``minus_<t>`` for negative types). ``type_names=`` renames types; types given the same name are not cut
+  apart (``{0: "dend", 5: "dend", 6: "dend"}`` keeps navis's fork and end points inside their neurites).
+* Each section keeps its 3-D points (:meth:`Section.set_pt3d`): a child section starts with a copy of its
+  parent point, so ``L`` is the path length from the attachment point; segment areas, axial resistances and
+  diameters are integrated over the frustums between points (:mod:`neurodyn.cells.pt3d`, NEURON's rule).
+  A neurite leaving a multi-point soma starts with its own first diameter, as in Import3d.
+* A one-point root (a sphere of radius r) becomes a cylinder with L = diam = 2 r (same membrane area,
+  Import3d's 3-point cylinder); children of a one-point soma attach at soma(0.5) and do not include the soma
+  centre. Children attach at x = 1 of their parent, except at the first point of a root section (x = 0):
+  a root that is not a soma continues into its child on the next line of the file, and its other children
+  attach at its 0 end. Children of interior soma points attach at soma(0.5).
+* ``scale`` converts file units to um (coordinates and radii alike, as scaling every pt3d point after
+  Import3d); ``nseg`` follows the d_lambda rule (``d_lambda`` of the AC length constant at ``frequency``,
+  odd, the length constant averaged over the 3-D points as NEURON's ``lambda_f``) unless given.
+
+Not reproduced from Import3d: its special cases for multi-point somas (the neuromorpho.org 3-point soma,
+"wire" connections of dendrites to soma points with several soma children, dendrites connected to a soma by
+a wire segment), contour somas (Neurolucida), and its refusal of files with several trees (each tree here is
+a separate cell).
 
 Examples
 --------
