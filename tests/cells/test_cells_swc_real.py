@@ -249,28 +249,86 @@ def test_root_with_several_children(tmp_path):
                                                        "dend_6[0]"]
 
 
-@pytest.mark.peer
-def test_root_with_several_children_matches_import3d(tmp_path):
-    neuron = pytest.importorskip("neuron", reason="NEURON is not installed: cannot compare with Import3d")
-    h = neuron.h
-    h.load_file("import3d.hoc")
-    p = tmp_path / "root.swc"
-    p.write_text(ROOT_BRANCHES)
-    secs = import3d(h, p)
+MULTI_SOMA = """# a 3-point soma whose middle point has two soma children (the soma splits in three sections),
+# dendrites from the middle point (a 'wire' connection), from the last soma point, from the proximal point
+# of a dendrite (attached at its 0 end), an axon from the root point, a dendrite at the end of a soma branch
+1 1 0 0 0 5 -1
+2 1 5 0 0 6 1
+3 1 10 0 0 5 2
+4 3 10 20 0 1 2
+5 3 10 40 0 1 4
+6 3 15 0 0 1 3
+7 3 40 0 0 1 6
+8 3 15 -20 0 1 6
+9 2 0 -10 0 0.5 1
+10 2 0 -50 0 0.5 9
+11 1 5 5 0 4 2
+12 1 5 10 0 3 11
+13 3 5 30 0 0.8 12
+"""
+
+ONE_POINT_SOMA = """1 1 0 0 0 6 -1
+2 3 6 0 0 1.0 1
+3 3 56 0 0 1.0 2
+4 3 106 0 0 1.0 3
+5 3 146 30 0 0.6 4
+6 3 146 -30 0 0.5 4
+7 2 -6 0 0 0.5 1
+8 2 -206 0 0 0.5 7
+9 4 0 6 0 0.8 1
+"""
+
+
+def assert_same_as_import3d(h, path, scale=1.0):
+    """Same section names, parents and attachment points, 3-D point counts, lengths and areas as NEURON.
+
+    NEURON stores pt3d points in single precision: each coordinate is off by up to 2**-24 of its magnitude,
+    so lengths are compared to 1e-6 relative plus 1e-6 * (largest |coordinate|) per 3-D point, areas to the
+    corresponding pi * diam * dL plus 1e-6 relative."""
+    secs = import3d(h, path)
     try:
-        cell = load_swc(p, CellModel(), nseg=1)
-        pairs = pair_sections(cell, secs)
-        for s, n in pairs:
-            assert s.L == pytest.approx(n.L, rel=1e-6)
-            ps, pn = s.parentseg(), n.parentseg()
-            assert (ps is None) == (pn is None)
-            if ps is not None:
-                assert ps.x == pn.x
-                assert _key(ps.sec.pt3d()[0][0]) == _key([pn.sec.x3d(0), pn.sec.y3d(0), pn.sec.z3d(0)])
-            assert s(0.5).area() == pytest.approx(n(0.5).area(), rel=1e-6)
+        cell = load_swc(path, CellModel(), nseg=1, scale=scale)
+
+        def name(s):            # Import3d names a lone soma soma[0]; ours is soma (hoc's soma means soma[0])
+            n = s.name().split(".", 1)[-1]
+            return "soma" if n == "soma[0]" and cell.soma is not None and cell.soma.name() == "soma" else n
+
+        def describe(s):
+            ps = s.parentseg()
+            return (None if ps is None else (name(ps.sec), ps.x)), s.n3d()
+        cmax = max(float(np.abs(s.pt3d()[0]).max()) for s in cell.sections)
+        ours = {name(s): s for s in cell.sections}
+        theirs = {name(s): s for s in secs}
+        assert sorted(ours) == sorted(theirs)
+        for k, n in theirs.items():
+            o = ours[k]
+            assert describe(o) == describe(n), k
+            tol_L = 1e-6 * cmax * n.n3d()
+            assert o.L == pytest.approx(n.L * scale, rel=1e-6, abs=tol_L), k
+            assert o(0.5).area() == pytest.approx(n(0.5).area() * scale ** 2, rel=1e-6,
+                                                  abs=np.pi * o.diam * tol_L), k
     finally:
         for s in secs:
             h.delete_section(sec=s)
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("text", [ROOT_BRANCHES, MULTI_SOMA, ONE_POINT_SOMA],
+                         ids=["nonsoma_root", "multipoint_soma", "one_point_soma"])
+def test_written_files_match_import3d(tmp_path, text):
+    neuron = pytest.importorskip("neuron", reason="NEURON is not installed: cannot compare with Import3d")
+    p = tmp_path / "cell.swc"
+    p.write_text(text)
+    assert_same_as_import3d(neuron.h, p)
+
+
+@pytest.mark.peer
+def test_real_file_with_soma_point_matches_import3d():
+    """1734350788.swc has one soma point (type 1) in the middle of the tree, 1993 sections in Import3d.
+
+    Compared in file units (scale 1, coordinates ~3e4 voxels, where float32 resolves ~2e-3 voxel)."""
+    neuron = pytest.importorskip("neuron", reason="NEURON is not installed: cannot compare with Import3d")
+    assert_same_as_import3d(neuron.h, navis_swc("1734350788.swc"))
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -1,30 +1,33 @@
 """Import neuron morphologies from SWC files into sections.
 
 SWC rows are ``id type x y z radius parent`` (type 1 soma, 2 axon, 3 basal dendrite, 4 apical dendrite;
-other types, e.g. navis's 0 undefined, 5 fork point, 6 end point, are neurites). The rules follow NEURON's
-Import3d (``Import3d_SWC_read`` + ``Import3d_GUI.instantiate``):
+other types, e.g. navis's 0 undefined, 5 fork point, 6 end point, are neurites). The rules are those of
+NEURON's Import3d (``Import3d_SWC_read`` + ``Import3d_GUI.instantiate``), so that a file gives the same
+sections, with the same names, connections and 3-D points, in both simulators:
 
-* The tree of points is cut into sections at branch points and where the type changes. Section names are
-  Import3d's: ``soma``, ``axon[i]``, ``dend[i]``, ``apic[i]``, ``dend_<t>[i]`` for another type t >= 0
-  (``minus_<t>`` for negative types). ``type_names=`` renames types; types given the same name are not cut
-  apart (``{0: "dend", 5: "dend", 6: "dend"}`` keeps navis's fork and end points inside their neurites).
+* Sections are runs of points, each on the line after its parent, cut at branch points and where the type
+  changes. Names: ``soma`` (``soma[i]`` if the soma has several sections), ``axon[i]``, ``dend[i]``,
+  ``apic[i]``, ``dend_<t>[i]`` for another type t >= 0 (``minus_<t>`` for t < 0), numbered in file order.
+  ``type_names=`` renames types; types given the same name are not cut apart
+  (``{0: "dend", 5: "dend", 6: "dend"}`` keeps navis's fork and end points inside their neurites).
 * Each section keeps its 3-D points (:meth:`Section.set_pt3d`): a child section starts with a copy of its
-  parent point, so ``L`` is the path length from the attachment point; segment areas, axial resistances and
-  diameters are integrated over the frustums between points (:mod:`neurodyn.cells.pt3d`, NEURON's rule).
-  A neurite leaving a multi-point soma starts with its own first diameter, as in Import3d.
-* A one-point root (a sphere of radius r) becomes a cylinder with L = diam = 2 r (same membrane area,
-  Import3d's 3-point cylinder); children of a one-point soma attach at soma(0.5) and do not include the soma
-  centre. Children attach at x = 1 of their parent, except at the first point of a root section (x = 0):
-  a root that is not a soma continues into its child on the next line of the file, and its other children
-  attach at its 0 end. Children of interior soma points attach at soma(0.5).
+  parent point (a neurite leaving a soma with its own first diameter), except for Import3d's "wire"
+  connections to somas; segment areas, axial resistances and diameters are integrated over the frustums
+  between points (:mod:`neurodyn.cells.pt3d`, NEURON's rule).
+* Connections: at x = 1 of the parent section; at x = 0 when the parent point is the first point of a
+  root section, or the proximal point of a neurite leaving a soma and the child is not on the next line;
+  at 0.5 for children of a one-point soma or of interior soma points. A root that is not a soma continues
+  into its child on the next line. A soma point continues into the soma point on the next line even where
+  neurites branch off (unless it has several soma children).
+* A one-point root (a sphere of radius r) becomes Import3d's 3-point cylinder along x with L = diam = 2 r
+  (same membrane area).
 * ``scale`` converts file units to um (coordinates and radii alike, as scaling every pt3d point after
   Import3d); ``nseg`` follows the d_lambda rule (``d_lambda`` of the AC length constant at ``frequency``,
   odd, the length constant averaged over the 3-D points as NEURON's ``lambda_f``) unless given.
 
-Not reproduced from Import3d: its special cases for multi-point somas (the neuromorpho.org 3-point soma,
-"wire" connections of dendrites to soma points with several soma children, dendrites connected to a soma by
-a wire segment), contour somas (Neurolucida), and its refusal of files with several trees (each tree here is
-a separate cell).
+Not reproduced from Import3d: the neuromorpho.org 3-point soma (three soma points, the two outer ones
+children of the middle one, all of one diameter: Import3d makes it one sphere), contour somas (Neurolucida
+files), and its refusal of files with several trees (each tree here is a separate cell).
 
 Examples
 --------
@@ -150,6 +153,67 @@ def _check_options(scale, type_names, nseg):
     return sc, names
 
 
+def _section_ends(order, pos, par, typ, key, children):
+    """Import3d's section boundaries: ``ends[p]`` is True where the section through point p stops.
+
+    A point ends its section unless it has exactly one child, on the next line, with the same type name;
+    exceptions (Import3d): a non-soma root, or a non-soma point hanging from a soma, keeps its section going
+    into the child on the next line and its other children attach at the section's 0 end (``prox``); a soma
+    point whose next line is its soma child continues into it unless it has several soma children (the
+    first point excepted). Returns ``(ends, prox, nchild_soma)``.
+    """
+    count = {i: 0.0 for i in order}
+    prox = set()
+    for i in order:
+        p = par[i]
+        if p == -1:
+            continue
+        count[p] += 1
+        if pos[p] != pos[i] - 1:                # not on the line after its parent
+            count[p] += 0.01
+            pp = par[p]
+            if typ[p] != 1 and (pp == -1 or (pos[p] > 1 and typ[pp] == 1)):
+                prox.add(i)
+                count[p] = 1.0
+        if key[p] != key[i]:
+            count[p] += 0.01
+    nchild_soma = {i: sum(1 for c in children[i] if typ[c] == 1) if typ[i] == 1 else 0 for i in order}
+    for k in range(len(order) - 1):
+        i, j = order[k], order[k + 1]
+        if typ[i] == 1 and typ[j] == 1 and par[j] == i and not (k != 0 and nchild_soma[i] > 1):
+            count[i] = 1.0
+    return {i: count[i] != 1.0 for i in order}, prox, nchild_soma
+
+
+def _attachment(first, pts, ppts, par, typ, prox, nchild_soma):
+    """Import3d's connection of the section ``pts`` to its parent section ``ppts``: (parent x, wire).
+
+    ``wire`` True means the section does not start with a copy of its parent point (Import3d's
+    pt3dstyle "logical connection" of dendrites to somas)."""
+    if ppts is None:
+        return 0.0, False
+    attach = par[first]
+    soma_parent = typ[ppts[0]] == 1
+    neurite_on_soma = soma_parent and typ[first] != 1
+    x, wire, handled = 1.0, False, False
+    if par[ppts[0]] == -1:                       # parent is a root section
+        handled = True
+        if neurite_on_soma and len(ppts) == 1:   # one-point soma
+            x, wire = 0.5, len(pts) > 1
+        elif attach == ppts[0]:
+            x, wire = 0.0, typ[first] != 1 and nchild_soma[attach] > 1
+        else:
+            handled = False
+    if not handled and soma_parent:
+        if attach != ppts[-1]:                   # interior of a soma section
+            x, wire = 0.5, neurite_on_soma and len(pts) > 1
+        elif len(pts) > 1 and nchild_soma[attach] > 1 and typ[first] != 1:
+            wire = True
+    if first in prox:
+        x = 0.0
+    return x, wire
+
+
 def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float = 1.0,
              frequency: float = 100.0, d_lambda: float = 0.1, scale: float = 1.0,
              type_names: dict | None = None) -> SwcCell:
@@ -187,20 +251,13 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
     for i in ids:
         if par[i] != -1:
             children[par[i]].append(i)
-    # A root that is not a soma continues into its child on the next line of the file (NEURON's Import3d);
-    # its other children start sections attached at the root section's 0 end.
-    root_next = {}
-    for i in ids:
-        if par[i] == -1 and typ[i] != 1 and len(children[i]) > 1:
-            nxt = [c for c in children[i] if row[c] == row[i] + 1 and key[c] == key[i]]
-            if nxt:
-                root_next[i] = nxt[0]
+    order = sorted(ids)
+    pos = {i: k for k, i in enumerate(order)}
+    ends, prox, nchild_soma = _section_ends(order, pos, par, typ, key, children)
 
-    def continues(p, c):          # is c in the same section as its parent p?
-        if key[c] != key[p]:
-            return False
-        return len(children[p]) == 1 or root_next.get(p) == c
-    # section heads: roots, children of branch points, and points whose type name differs from their parent's
+    def continues(p, c):          # is c in the same section as its parent p? (c on the next line, p no end)
+        return not ends[p] and pos[c] == pos[p] + 1
+    # section heads: roots and points that do not continue their parent's section
     heads = [i for i in ids if par[i] == -1 or not continues(par[i], i)]
     head_set = set(heads)
     depth: dict[int, int] = {}
@@ -212,7 +269,9 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
         return d
     for hd in heads:
         depth[hd] = _depth(hd)
-    heads.sort(key=lambda i: depth[i])
+    # sections are built parents first; names are numbered in file order, as Import3d numbers them
+    name_rank = {hd: r for r, hd in enumerate(sorted(heads, key=lambda i: pos[i]))}
+    heads.sort(key=lambda i: (depth[i], pos[i]))
     paths = []
     head_of: dict[int, int] = {}
     for hd in heads:
@@ -225,60 +284,62 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
         paths.append(pts)
         for p in pts:
             head_of[p] = len(paths) - 1
+    names = {}
     counters: dict[str, int] = {}
+    soma_heads = sorted((hd for hd in heads if typ[hd] == 1), key=lambda i: name_rank[i])
+    soma_head = soma_heads[0] if soma_heads else None
+    for hd in sorted(heads, key=lambda i: name_rank[i]):
+        if hd == soma_head and len(soma_heads) == 1 and key[hd] == "soma":
+            names[hd] = "soma"             # a single soma section (Import3d: soma[0], which hoc calls soma)
+            continue
+        c = counters.get(key[hd], 0)
+        counters[key[hd]] = c + 1
+        names[hd] = f"{key[hd]}[{c}]"
     sections = []
     by_type: dict[str, list] = {}
     soma = None
     built: dict[int, object] = {}
     for k, pts in enumerate(paths):
-        t = typ[pts[0]]
-        tname = key[pts[0]]
-        attach = par[pts[0]]
-        if t == 1 and soma is None:
-            name = "soma"
-        else:
-            c = counters.get(tname, 0)
-            counters[tname] = c + 1
-            name = f"{tname}[{c}]"
-        ppts = paths[head_of[attach]] if attach != -1 else None
-        parent_is_point = ppts is not None and len(ppts) == 1 and par[ppts[0]] == -1
-        # 3-D points: the attachment point (NEURON's Import3d rules) then the section's own points
+        first = pts[0]
+        t = typ[first]
+        tname = key[first]
+        name = names[first]
+        attach = par[first]
+        x, wire = _attachment(first, pts, paths[head_of[attach]] if attach != -1 else None, par, typ, prox,
+                              nchild_soma)
+        # 3-D points: the attachment point (unless connected by a "wire") then the section's own points
         poly = [xyz[p] for p in pts]
         diams = [2 * rad[p] for p in pts]
-        if attach != -1 and not (parent_is_point and typ[attach] == 1 and len(pts) > 1):
+        if attach != -1 and not wire:
             poly.insert(0, xyz[attach])
             # a neurite leaving a soma starts with its own diameter, not the soma's
             diams.insert(0, diams[0] if typ[attach] == 1 and t != 1 else 2 * rad[attach])
         sec = model.section(name, Ra=Ra, cm=cm)
-        if len(poly) == 1:                      # one-point root: a sphere, as a cylinder with L = diam
-            sec.L = sec.diam = diams[0]
+        sphere = len(poly) == 1
+        if sphere:             # one-point root: a sphere, as Import3d's 3-point cylinder along x, L = diam
+            c, dd = poly[0], diams[0]
+            poly = [c - [dd / 2, 0, 0], c, c + [dd / 2, 0, 0]]
+            diams = [dd] * 3
+        poly = np.array(poly)
+        diams = np.array(diams)
+        if sphere:
+            sec.set_pt3d(poly, diams)
             sec.nseg = 1
         else:
-            poly = np.array(poly)
-            diams = np.array(diams)
             arc = arc_lengths(poly)
             if not arc[-1] > 0:
-                raise SwcError(f"{path}: section {name} starting at point {pts[0]} has zero length "
+                raise SwcError(f"{path}: section {name} starting at point {first} has zero length "
                                f"(all its points coincide)")
             sec.set_pt3d(poly, diams)
             sec.nseg = nseg if nseg is not None else _d_lambda_nseg(
                 arc[-1], _lambda_f(arc, diams, Ra, cm, frequency), d_lambda)
-        if name == "soma":
+        if first == soma_head:
             soma = sec
         built[k] = sec
         sections.append(sec)
         by_type.setdefault(tname, []).append(sec)
         if attach != -1:
-            psec = built[head_of[attach]]
-            if parent_is_point:
-                x = 0.5 if typ[attach] == 1 else 0.0
-            elif par[ppts[0]] == -1 and attach == ppts[0]:
-                x = 0.0
-            elif attach == ppts[-1]:
-                x = 1.0
-            else:                               # interior of a soma section
-                x = 0.5
-            sec.connect(psec(x))
+            sec.connect(built[head_of[attach]](x))
     return SwcCell(sections=sections, soma=soma, by_type=by_type)
 
 
