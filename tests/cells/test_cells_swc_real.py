@@ -312,9 +312,19 @@ def assert_same_as_import3d(h, path, scale=1.0):
             h.delete_section(sec=s)
 
 
+THREE_POINT_SOMA = """# neuromorpho.org convention: a sphere of radius 5 as three points
+1 1 0 0 0 5 -1
+2 1 0 -5 0 5 1
+3 1 0 5 0 5 1
+4 3 5 0 0 1 1
+5 3 50 0 0 1 4
+6 2 -5 0 0 0.5 1
+"""
+
+
 @pytest.mark.peer
-@pytest.mark.parametrize("text", [ROOT_BRANCHES, MULTI_SOMA, ONE_POINT_SOMA],
-                         ids=["nonsoma_root", "multipoint_soma", "one_point_soma"])
+@pytest.mark.parametrize("text", [ROOT_BRANCHES, MULTI_SOMA, ONE_POINT_SOMA, THREE_POINT_SOMA],
+                         ids=["nonsoma_root", "multipoint_soma", "one_point_soma", "three_point_soma"])
 def test_written_files_match_import3d(tmp_path, text):
     neuron = pytest.importorskip("neuron", reason="NEURON is not installed: cannot compare with Import3d")
     p = tmp_path / "cell.swc"

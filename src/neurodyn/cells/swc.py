@@ -25,9 +25,11 @@ sections, with the same names, connections and 3-D points, in both simulators:
   Import3d); ``nseg`` follows the d_lambda rule (``d_lambda`` of the AC length constant at ``frequency``,
   odd, the length constant averaged over the 3-D points as NEURON's ``lambda_f``) unless given.
 
-Not reproduced from Import3d: the neuromorpho.org 3-point soma (three soma points, the two outer ones
-children of the middle one, all of one diameter: Import3d makes it one sphere), contour somas (Neurolucida
-files), and its refusal of files with several trees (each tree here is a separate cell).
+* The neuromorpho.org 3-point soma (three soma points, the two outer ones childless children of the first,
+  all of one diameter, spanning one diameter) is a sphere: only its first point is kept, as in Import3d.
+
+Not reproduced from Import3d: contour somas (Neurolucida files) and its refusal of files with several trees
+(each tree here is a separate cell).
 
 Examples
 --------
@@ -153,6 +155,20 @@ def _check_options(scale, type_names, nseg):
     return sc, names
 
 
+def _three_point_soma(order, par, typ, xyz, rad, children) -> set:
+    """The neuromorpho.org 3-point soma that Import3d reads as a sphere: exactly three soma points, the
+    second and third (file order) childless children of the first, all of one diameter, and the two
+    distances from the first point summing to that diameter (within 1 %). Returns the two points to drop."""
+    if len(order) < 3 or sum(1 for i in order if typ[i] == 1) != 3:
+        return set()
+    c, a, b = order[:3]
+    if not (typ[c] == typ[a] == typ[b] == 1 and par[a] == c and par[b] == c and not children[a]
+            and not children[b] and rad[a] == rad[c] == rad[b]):
+        return set()
+    length = np.linalg.norm(xyz[a] - xyz[c]) + np.linalg.norm(xyz[b] - xyz[c])
+    return {a, b} if abs(length / (2 * rad[c]) - 1) < 0.01 else set()
+
+
 def _section_ends(order, pos, par, typ, key, children):
     """Import3d's section boundaries: ``ends[p]`` is True where the section through point p stops.
 
@@ -253,6 +269,11 @@ def load_swc(path, model, nseg: int | None = None, Ra: float = 35.4, cm: float =
             children[par[i]].append(i)
     order = sorted(ids)
     pos = {i: k for k, i in enumerate(order)}
+    dropped = _three_point_soma(order, par, typ, xyz, rad, children)
+    if dropped:               # Import3d keeps only the middle point: a one-point (spherical) soma
+        ids = [i for i in ids if i not in dropped]
+        order = [i for i in order if i not in dropped]
+        children[order[0]] = [c for c in children[order[0]] if c not in dropped]
     ends, prox, nchild_soma = _section_ends(order, pos, par, typ, key, children)
 
     def continues(p, c):          # is c in the same section as its parent p? (c on the next line, p no end)
