@@ -8,8 +8,8 @@ node's parent has a smaller index, so the Hines elimination runs from the last n
 
 Axial coefficients: the resistance between a node and its parent is half of each adjacent segment,
 ``ri = 1e-2 Ra (dx/2) / (pi d^2/4)`` megohm for cylinders (sections with 3-D points: areas and half-segment
-resistances integrated over frustums, :mod:`neurodyn.cells.pt3d`); ``a = -100 / (ri area(parent))``, ``b = -100 / (ri area(node))``
-in S/cm2 (zero-area nodes: nominal area 100, so their equations are in nA).
+resistances integrated over frustums, :mod:`neurodyn.cells.pt3d`); ``a = -100 / (ri area(parent))``,
+``b = -100 / (ri area(node))`` in S/cm2 (zero-area nodes: nominal area 100, so their equations are in nA).
 """
 from __future__ import annotations
 
