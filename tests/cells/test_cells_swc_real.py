@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurodyn.cells import CellModel, HocFacade
+from neurodyn.cells import CellModel, GeometryError, HocFacade
+from neurodyn.cells.pt3d import frustum_geometry
 from neurodyn.cells.swc import SwcError, load_swc
 
 SCALE = 0.008                     # um per 8 nm voxel
@@ -365,3 +366,32 @@ def test_scale_multiplies_lengths_and_diameters(tmp_path):
     for s, t in zip(a.sections, b.sections):
         assert t.L == pytest.approx(0.5 * s.L) and t.diam == pytest.approx(0.5 * s.diam)
         assert t(0.5).area() == pytest.approx(0.25 * s(0.5).area())
+
+
+def test_frustum_geometry_analytic():
+    """A cone of radii r1 -> r2 over length L: lateral area pi (r1 + r2) sqrt(L^2 + (r1 - r2)^2) and axial
+    resistance Ra L / (pi r1 r2) (the integral of Ra dx / (pi r(x)^2)), whatever nseg and however the cone
+    is split into 3-D points (all three quantities are integrated exactly, so 1e-12 relative)."""
+    r1, r2, L, Ra = 3.0, 1.0, 80.0, 150.0
+    area = np.pi * (r1 + r2) * np.hypot(L, r1 - r2)
+    resistance = 1e-2 * Ra * L / (np.pi * r1 * r2)          # ohm cm * um / um2 -> megohm
+    for npts in (2, 5):
+        s = np.linspace(0, 1, npts)
+        xyz = np.stack([s * L, 0 * s, 0 * s], axis=1)
+        for nseg in (1, 3, 8):
+            sec = CellModel().section("cone", Ra=Ra)
+            sec.set_pt3d(xyz, 2 * (r1 + (r2 - r1) * s))
+            sec.nseg = nseg
+            assert sum(seg.area() for seg in sec) == pytest.approx(area, rel=1e-12)
+            # ri() of segment i is the half-segment resistances either side of node i; add the last half
+            g = frustum_geometry(np.linspace(0, L, npts), 2 * (r1 + (r2 - r1) * s), nseg, Ra)
+            assert sum(seg.ri() for seg in sec) + g.rright[-1] == pytest.approx(resistance, rel=1e-12)
+            assert sec.L == pytest.approx(L)
+    sec.L = 40                                   # setting L or diam turns the section back into a cylinder
+    assert sec.n3d() == 0 and sec(0.5).area() == pytest.approx(np.pi * sec.diam * 40 / sec.nseg)
+    with pytest.raises(GeometryError, match="n >= 2"):
+        sec.set_pt3d([[0, 0, 0]], [1])
+    with pytest.raises(GeometryError, match="positive"):
+        sec.set_pt3d([[0, 0, 0], [1, 0, 0]], [1, 0])
+    with pytest.raises(GeometryError, match="zero length"):
+        sec.set_pt3d([[0, 0, 0], [0, 0, 0]], [1, 1])
