@@ -27,6 +27,7 @@ from neurodyn.errors import close_matches
 from neurodyn.cells.errors import (GeometryError, LocationError, MechanismError, RangeVariableError,
                                    RecordingError, TopologyError)
 from neurodyn.cells.mechanisms import get_mechanism
+from neurodyn.cells.pt3d import arc_lengths, frustum_geometry
 
 _SECTION_PROPS = ("L", "diam", "nseg", "Ra", "cm", "v")
 
@@ -98,6 +99,7 @@ class Section:
         d["_parent"] = None
         d["_parent_x"] = 1.0
         d["_deleted"] = False
+        d["_pt3d"] = None
         self.nseg = nseg
         self.L = L
         self.Ra = Ra
@@ -126,6 +128,7 @@ class Section:
     @L.setter
     def L(self, value) -> None:
         self.__dict__["_L"] = _positive("L", value, f"section {self._name!r}")
+        self.__dict__["_pt3d"] = None
         self._model._touch()
 
     @property
@@ -163,6 +166,8 @@ class Section:
             for md in self._mechs.values():
                 md.resample(idx)
             d["_nseg"] = n
+            if self._pt3d is not None:
+                d["_diam"] = self._geometry3d().diam
             self._model._touch()
 
     @property
@@ -172,7 +177,61 @@ class Section:
     @diam.setter
     def diam(self, value) -> None:
         self._diam[:] = _positive("diam", value, f"section {self._name!r}")
+        self.__dict__["_pt3d"] = None
         self._model._touch()
+
+    # ------------------------------------------------------------------ 3-D points
+    def set_pt3d(self, xyz, diam) -> "Section":
+        """Give the section 3-D points (um): ``xyz`` shape (n, 3), ``diam`` shape (n,), n >= 2.
+
+        ``L`` becomes the path length through the points; segment areas, axial resistances and ``diam``
+        are integrated over the frustums between points (:mod:`neurodyn.cells.pt3d`, NEURON's rule) for any
+        ``nseg``. Setting ``L`` or ``diam`` afterwards discards the points (the section becomes a
+        stylized cylinder again).
+
+        Examples
+        --------
+        >>> from neurodyn.cells import CellModel
+        >>> sec = CellModel().section("d", nseg=1)
+        >>> _ = sec.set_pt3d([[0, 0, 0], [30, 40, 0]], [2, 1])
+        >>> sec.L, sec.diam, sec.n3d()
+        (50.0, 1.5, 2)
+        """
+        where = f"section {self._name!r}: set_pt3d"
+        try:
+            xyz = np.array(xyz, dtype=float)
+            dd = np.array(diam, dtype=float)
+        except (TypeError, ValueError):
+            raise GeometryError(f"{where}: points and diameters must be numbers") from None
+        if xyz.ndim != 2 or xyz.shape[1] != 3 or dd.shape != (xyz.shape[0],) or len(dd) < 2:
+            raise GeometryError(f"{where}: expected xyz of shape (n, 3) and diam of shape (n,) with n >= 2, "
+                                f"got {xyz.shape} and {dd.shape}")
+        if not (np.all(np.isfinite(xyz)) and np.all(np.isfinite(dd)) and np.all(dd > 0)):
+            raise GeometryError(f"{where}: coordinates must be finite and diameters positive")
+        arc = arc_lengths(xyz)
+        if not arc[-1] > 0:
+            raise GeometryError(f"{where}: all points coincide (zero length)")
+        d = self.__dict__
+        d["_pt3d"] = (xyz, dd, arc)
+        d["_L"] = float(arc[-1])
+        d["_diam"] = self._geometry3d().diam
+        self._model._touch()
+        return self
+
+    def n3d(self) -> int:
+        """Number of 3-D points (0 for a stylized section)."""
+        return 0 if self._pt3d is None else len(self._pt3d[1])
+
+    def pt3d(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Copies of the 3-D points ``(xyz, diam)``, or None for a stylized section."""
+        return None if self._pt3d is None else (self._pt3d[0].copy(), self._pt3d[1].copy())
+
+    def _geometry3d(self):
+        """Per-segment diam, area and half-segment resistances from the 3-D points (None without points)."""
+        if self._pt3d is None:
+            return None
+        _, dd, arc = self._pt3d
+        return frustum_geometry(arc, dd, self._nseg, self._Ra)
 
     @property
     def cm(self) -> float:
@@ -381,15 +440,21 @@ class Segment:
         return ("seg", self.index)
 
     def area(self) -> float:
-        """Membrane area of the segment (um2); 0 ends report NEURON's 100 um2 convention not used here."""
+        """Membrane area of the segment (um2): a cylinder, or the frustums of the section's 3-D points."""
         s = self.sec
+        g = s._geometry3d()
+        if g is not None:
+            return float(g.area[self.index])
         return math.pi * s._diam[self.index] * s._L / s._nseg
 
     def ri(self) -> float:
         """Axial resistance (megohm) between this node and its parent node (NEURON's ``seg.ri()``)."""
         s = self.sec
-        dx = s._L / s._nseg
         i = self.index
+        g = s._geometry3d()
+        if g is not None:
+            return float(g.rleft[i] + (g.rright[i - 1] if i > 0 else 0.0))
+        dx = s._L / s._nseg
         rl = 1e-2 * s._Ra * (dx / 2) / (math.pi * s._diam[i] ** 2 / 4)
         rr = 0.0 if i == 0 else 1e-2 * s._Ra * (dx / 2) / (math.pi * s._diam[i - 1] ** 2 / 4)
         return rl + rr
@@ -427,6 +492,7 @@ class Segment:
     @diam.setter
     def diam(self, value) -> None:
         self.sec._diam[self.index] = _positive("diam", value, f"{self}")
+        self.sec.__dict__["_pt3d"] = None
         self.sec._model._touch()
 
     @property

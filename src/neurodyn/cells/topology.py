@@ -7,8 +7,9 @@ x = 1 node, its x = 0 node, or the segment containing x). All root nodes come fi
 node's parent has a smaller index, so the Hines elimination runs from the last node down.
 
 Axial coefficients: the resistance between a node and its parent is half of each adjacent segment,
-``ri = 1e-2 Ra (dx/2) / (pi d^2/4)`` megohm; ``a = -100 / (ri area(parent))``, ``b = -100 / (ri area(node))``
-in S/cm2 (zero-area nodes: nominal area 100, so their equations are in nA).
+``ri = 1e-2 Ra (dx/2) / (pi d^2/4)`` megohm for cylinders (sections with 3-D points: areas and half-segment
+resistances integrated over frustums, :mod:`neurodyn.cells.pt3d`); ``a = -100 / (ri area(parent))``,
+``b = -100 / (ri area(node))`` in S/cm2 (zero-area nodes: nominal area 100, so their equations are in nA).
 """
 from __future__ import annotations
 
@@ -106,15 +107,20 @@ def build_tree(sections: list) -> Tree:
                 st = base[id(p)] + p._seg_index(px)
         start[id(s)] = st
         base[id(s)] = nxt
-        dx = s._L / n
-        diam = s._diam
-        rleft = 1e-2 * s._Ra * (dx / 2.0) / (np.pi * diam * diam / 4.0)
+        g = s._geometry3d()
+        if g is None:        # cylinders
+            dx = s._L / n
+            diam = s._diam
+            rleft = 1e-2 * s._Ra * (dx / 2.0) / (np.pi * diam * diam / 4.0)
+            rright, seg_area = rleft, np.pi * diam * dx
+        else:                # frustums between 3-D points (neurodyn.cells.pt3d)
+            rleft, rright, seg_area = g.rleft, g.rright, g.area
         rr = np.empty(n)
         rr[0] = 0.0
-        rr[1:] = rleft[:-1]
+        rr[1:] = rright[:-1]
         rinv.append(1.0 / (rleft + rr))
-        rinv.append(np.array([1.0 / rleft[-1]]))
-        area.append(np.pi * diam * dx)
+        rinv.append(np.array([1.0 / rright[-1]]))
+        area.append(seg_area)
         area.append(np.array([ZERO_AREA]))
         cm.append(s._cm)
         cm.append(np.zeros(1))
