@@ -486,11 +486,34 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
         _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_delays)
     projections = []
     for (sg, ssym, tg, tsym, delayed), p in proj.items():
-        projections.append(ProjectionIR((sg, ssym), (tg, tsym), np.asarray(p["rows"], dtype=np.int64),
-                                        np.asarray(p["cols"], dtype=np.int64), np.asarray(p["w"], dtype=float),
-                                        np.asarray(p["d"], dtype=float) if delayed else None))
+        projections.append(ProjectionIR((sg, ssym), (tg, tsym), _concat(p["rows"], np.int64),
+                                        _concat(p["cols"], np.int64), _concat(p["w"], float),
+                                        _concat(p["d"], float) if delayed else None))
     return assemble_ir(groups, projections, name=circuit.name, template_hash=circuit.template_hash(),
                        node_index=node_index)
+
+
+def _concat(items: list, dtype) -> np.ndarray:
+    """One array from a projection's entries: scalars (one per edge of the edge list) and arrays (one per
+    block of matrix edges), kept in order.
+
+    >>> _concat([1, 2, np.array([3, 4]), 5], np.int64).tolist()
+    [1, 2, 3, 4, 5]
+    """
+    if not any(isinstance(x, np.ndarray) for x in items):
+        return np.asarray(items, dtype=dtype)
+    parts, run = [], []
+    for x in items:
+        if isinstance(x, np.ndarray):
+            if run:
+                parts.append(np.asarray(run, dtype=dtype))
+                run = []
+            parts.append(x.astype(dtype, copy=False))
+        else:
+            run.append(x)
+    if run:
+        parts.append(np.asarray(run, dtype=dtype))
+    return np.concatenate(parts)
 
 
 def _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_delays) -> None:
@@ -522,14 +545,17 @@ def _matrix_projections(m, nodes, node_index, groups, proj, step_size, zero_dela
         delayed_mask = np.ones(len(w), dtype=bool)
     else:
         delayed_mask = d > 0  # exact zeros are instantaneous; positive delays below one step are refused later
-    pairs = np.stack([sg, tg, delayed_mask.astype(np.int64)], axis=1)
-    for key in {tuple(r) for r in pairs.tolist()} if len(w) else ():
-        sel = np.all(pairs == np.array(key), axis=1)
+    G = len(groups)
+    code = (sg * G + tg) * 2 + delayed_mask.astype(np.int64)     # (source group, target group, delayed)
+    for c in (np.unique(code).tolist() if len(w) else ()):
+        sel = code == c
+        key = (c // 2 // G, c // 2 % G, c % 2)
         p = proj.setdefault((key[0], ssym, key[1], tsym, bool(key[2])), dict(rows=[], cols=[], w=[], d=[]))
-        p["rows"] += tidx[sel].tolist()
-        p["cols"] += sidx[sel].tolist()
-        p["w"] += w[sel].tolist()
-        p["d"] += (d[sel].tolist() if (d is not None and key[2]) else [0.0] * int(sel.sum()))
+        # whole arrays, not Python lists of 10^6 floats (see _concat)
+        p["rows"].append(tidx[sel])
+        p["cols"].append(sidx[sel])
+        p["w"].append(w[sel])
+        p["d"].append(d[sel] if (d is not None and key[2]) else np.zeros(int(sel.sum())))
 
 
 def _propagate_dtypes(groups: list[GroupIR], projections: list[ProjectionIR]) -> list[GroupIR]:
