@@ -69,6 +69,10 @@ def _steps(total: float, step: float, what: str, of: str) -> int:
     return n
 
 
+#: state and coupling updates per chunk of a fixed-step run (about 0.1-0.3 s of work)
+CHUNK_WORK = 50_000_000
+
+
 @dataclass
 class RunArrays:
     """Samples of a run as one array: ``values[k, c]`` is column ``labels[c]`` at ``times[k]``."""
@@ -354,9 +358,10 @@ class Model:
         rng = np.random.default_rng(seed)
         nn = g_pos.size
         step = 0
-        chunk = min(n_steps, max(1, 20_000 // max(1, y.size + len(M[5]))))
+        # chunk lengths depend on the problem only (never on wall time), so that observables reduced chunk by
+        # chunk (on_chunk) are bit-identical between identical runs; ~CHUNK_WORK state and coupling updates each
+        chunk = min(n_steps, max(1, CHUNK_WORK // max(1, y.size + len(M[5]))))
         bar = None
-        first = True
         while step < n_steps:
             nst = min(chunk, n_steps - step)
             xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
@@ -377,14 +382,9 @@ class Model:
                 on_chunk(np.arange(row0, row1) * rec_every * dt, buf)
             if bar is not None:
                 bar.update(nst)
-            elif not first and step < n_steps and (progress or (progress is None and
-                                                               elapsed / nst * (n_steps - step) > 2.0)):
+            elif step < n_steps and (progress or (progress is None and elapsed / nst * (n_steps - step) > 2.0)):
                 from tqdm.auto import tqdm
                 bar = tqdm(total=n_steps, initial=step, unit="step", desc=f"neurodyn {self.ir.name}")
-            # after the first chunk (which may include compilation) chunks last ~0.25 s: the bar stays live
-            # and the per-chunk Python overhead stays negligible
-            chunk = max(1, min(n_steps, int(0.25 * nst / max(elapsed, 1e-6))))
-            first = False
         if bar is not None:
             bar.close()
 

@@ -71,12 +71,16 @@ def test_same_seed_identical_different_seed_differs(ou):
 
 
 @pytest.mark.parametrize("solver", ["euler", "heun"])
-def test_shorter_run_is_prefix_of_longer(ou, solver):
-    # with 4000 states the first chunk is 20000 // 4000 = ~4 steps and later chunks are sized from measured
-    # run time: a 3-step run, a 100-step run and a 300-step run are chunked differently. The noise must not
+def test_shorter_run_is_prefix_of_longer(ou, solver, monkeypatch):
+    # Runs are cut into chunks of ~CHUNK_WORK state updates (4000 states here). Chunks of ~7, ~13 and ~1000 steps
+    # are forced below, so the 3-, 100- and 300-step runs are all chunked differently. The noise must not
     # depend on the chunking, so each shorter run is a bit-exact prefix of the longer ones.
+    import neurodyn.simulate as sim
     kw = dict(outputs={"x": "all/ou/x"}, noise={"all/ou/x": SIGMA}, solver=solver, seed=9)
-    runs = [ou.run(T, 0.01, **kw).to_numpy() for T in (0.03, 1.0, 3.0)]
+    runs = []
+    for T, steps_per_chunk in ((0.03, 1000), (1.0, 7), (3.0, 13)):
+        monkeypatch.setattr(sim, "CHUNK_WORK", steps_per_chunk * 4000)
+        runs.append(ou.run(T, 0.01, **kw).to_numpy())
     assert [r.shape[0] for r in runs] == [3, 100, 300]
     for short, long in zip(runs[:-1], runs[1:]):
         np.testing.assert_array_equal(long[:short.shape[0]], short)
