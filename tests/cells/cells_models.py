@@ -174,3 +174,15 @@ def neuron_h():
     from neuron import h
     h.load_file("stdrun.hoc")
     return h
+
+
+#: a one-point soma (r = 6), a dendrite that branches and an axon, as SWC text (tests of the SWC import)
+BRANCHED_SWC = """1 1 0 0 0 6 -1
+2 3 6 0 0 1.0 1
+3 3 56 0 0 1.0 2
+4 3 106 0 0 1.0 3
+5 3 146 30 0 0.6 4
+6 3 146 -30 0 0.5 4
+7 2 -6 0 0 0.5 1
+8 2 -206 0 0 0.5 7
+"""

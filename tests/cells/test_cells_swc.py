@@ -6,17 +6,8 @@ import pytest
 
 from neurodyn.cells import CellModel
 from neurodyn.cells.swc import SwcError, load_swc
+from cells_models import BRANCHED_SWC as BRANCHED
 
-BRANCHED = """# soma (one point, r = 6), a dendrite that branches, and an axon
-1 1 0 0 0 6 -1
-2 3 6 0 0 1.0 1
-3 3 56 0 0 1.0 2
-4 3 106 0 0 1.0 3
-5 3 146 30 0 0.6 4
-6 3 146 -30 0 0.5 4
-7 2 -6 0 0 0.5 1
-8 2 -206 0 0 0.5 7
-"""
 
 
 def write(tmp_path, text, name="cell.swc"):

@@ -23,6 +23,7 @@ import pytest
 from neurodyn.cells import CellModel, GeometryError, HocFacade
 from neurodyn.cells.pt3d import frustum_geometry
 from neurodyn.cells.swc import SwcError, load_swc
+from cells_models import BRANCHED_SWC
 
 SCALE = 0.008                     # um per 8 nm voxel
 RA = 100.0
@@ -268,16 +269,7 @@ MULTI_SOMA = """# a 3-point soma whose middle point has two soma children (the s
 13 3 5 30 0 0.8 12
 """
 
-ONE_POINT_SOMA = """1 1 0 0 0 6 -1
-2 3 6 0 0 1.0 1
-3 3 56 0 0 1.0 2
-4 3 106 0 0 1.0 3
-5 3 146 30 0 0.6 4
-6 3 146 -30 0 0.5 4
-7 2 -6 0 0 0.5 1
-8 2 -206 0 0 0.5 7
-9 4 0 6 0 0.8 1
-"""
+ONE_POINT_SOMA = BRANCHED_SWC + "9 4 0 6 0 0.8 1\n"      # plus an apical dendrite on the soma
 
 
 def assert_same_as_import3d(h, path, scale=1.0):
