@@ -342,3 +342,40 @@ def test_step_mode_long_delays_summed_in_blocks(source, with_history):
     ref = _step_mode_reference(W, dsteps, x0, hist, n_steps, dt, derived=source == "derived")
     assert np.ptp(ref[600:1200], axis=0).min() > 1e-3            # every region still moves when long delays act
     np.testing.assert_allclose(df.to_numpy(), ref, rtol=0, atol=1e-12)
+
+
+def test_streamed_power_spectrum_equals_welch_of_the_trajectory():
+    """psd= accumulates Welch's estimate during the run, chunk by chunk (runs are cut into chunks whose
+    boundaries do not fall on segment boundaries); it must equal scipy.signal.welch of the stored trajectory
+    (same Hann window, 50 % overlap, constant detrend) to round-off, and its peak must be the E/I node's gamma
+    rhythm (PING, I_ext_e = 10: ~46 Hz, REFERENCE section 3)."""
+    from scipy import signal
+
+    import neurodyn.simulate as sim
+
+    C = random_row_normalised(8, seed=2)
+    net = BrainNetwork("ei_ping_pop", C, PING)
+    old = sim.CHUNK_WORK
+    sim.CHUNK_WORK = 300_000                                   # ~ a few hundred steps per chunk
+    try:
+        ds = net.simulate(600.0, 0.01, variables=["ei_ping_op/r_e"], sampling_step_size=0.1, initial="random",
+                          seed=4, params={"ei_ping_op/eps": 2.0, "ei_ping_op/I_ext_e": 10.0}, progress=False,
+                          psd=dict(variable="ei_ping_op/r_e", nperseg=2000, band=(20.0, 100.0)))
+    finally:
+        sim.CHUNK_WORK = old
+    f, P = signal.welch(ds["r_e"].values, fs=1e4, nperseg=2000, axis=0)     # 0.1 ms samples: 10 kHz
+    np.testing.assert_allclose(ds["frequency"].values, f, rtol=1e-14)
+    np.testing.assert_allclose(ds["psd"].values, P, rtol=1e-9, atol=1e-12 * P.max())
+    assert ds["frequency"].attrs["units"] == "Hz"
+    fdom = ds["dominant_frequency"].values
+    assert np.all((fdom > 35.0) & (fdom < 60.0)), fdom
+
+
+def test_psd_option_errors():
+    net = BrainNetwork("ei_ping_pop", random_row_normalised(4, seed=1), PING)
+    with pytest.raises(InputError, match="psd variable"):
+        net.simulate(1.0, 0.01, variables=["ei_ping_op/r_e"], psd="ei_ping_op/v_e", progress=False)
+    with pytest.raises(InputError, match="unknown psd option"):
+        net.simulate(1.0, 0.01, variables=["ei_ping_op/r_e"], psd=dict(nperseg=10, windw="hann"), progress=False)
+    with pytest.raises(InputError, match="fewer samples than one segment"):
+        net.simulate(1.0, 0.01, variables=["ei_ping_op/r_e"], psd=dict(nperseg=1000), progress=False)

@@ -183,7 +183,7 @@ class BrainNetwork:
                  solver: str = "heun", sampling_step_size: float | None = None, params: Mapping | None = None,
                  noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
                  initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
-                 fc: str | None = None, store: bool = True, memory_limit: float | None = 2e9,
+                 fc: str | None = None, psd: Mapping | str | None = None, store: bool = True, memory_limit: float | None = 2e9,
                  bounds: Mapping | None = None, backend: str = "numba", progress: bool | None = None) -> xr.Dataset:
         """Simulate the network.
 
@@ -208,6 +208,11 @@ class BrainNetwork:
             dict(variable='op/var', tr=2.0 (seconds), params='spm', time_unit='ms' (the model's time unit)).
         fc : 'op/var', optional
             Functional connectivity (Pearson) of this variable over the run, accumulated on the fly.
+        psd : 'op/var' or dict, optional
+            Welch power spectrum per region of a recorded variable, accumulated on the fly (equal to
+            ``scipy.signal.welch`` of the sampled trajectory), and the dominant frequency per region:
+            dict(variable='op/var', nperseg=samples (default: 1 s of samples, at most 4096),
+            band=(low, high) in Hz for the dominant frequency, time_unit='ms').
         store : bool
             Keep the sampled trajectories (False: only reduced observables).
         memory_limit : float, optional
@@ -218,7 +223,8 @@ class BrainNetwork:
         Returns
         -------
         xarray.Dataset with one (time, region) variable per recorded variable (if ``store``), ``mean_<var>``
-        (region), ``fc`` (region, region_2), ``bold`` (bold_time, region) as requested; provenance in attrs.
+        (region), ``fc`` (region, region_2), ``bold`` (bold_time, region), ``psd`` (frequency in Hz, region)
+        and ``dominant_frequency`` (region) as requested; provenance in attrs.
         """
         n = self.connectome.n_regions
         if variables is None:
@@ -268,7 +274,7 @@ class BrainNetwork:
             from neurodyn.observables.memory import check_output_memory
             check_output_memory(n_samples, n, len(variables), np.complex128 if model.ir.complex_system
                                 else np.float64, budget=memory_limit)
-        reducers = _Reducers(self, variables, names, bold, fc, ds_)
+        reducers = _Reducers(self, variables, names, bold, fc, ds_, psd)
         res = model.run_array(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
                               sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
                               params=run_params, initial_state=init, delay_mode=self.delay_mode,
@@ -294,8 +300,9 @@ class BrainNetwork:
 class _Reducers:
     """Observables fed chunk by chunk through Model.run(on_chunk=...)."""
 
-    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period):
-        from neurodyn.observables import BalloonWindkessel, RunningCovariance
+    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period, psd=None):
+        from neurodyn.observables import BalloonWindkessel, RunningCovariance, RunningWelch
+        from neurodyn.observables._arrays import seconds_per_unit
         self.n = net.connectome.n_regions
         self.variables, self.names = variables, names
         # temporal means only (mean_<var>): a running sum (NumPy's pairwise sum per chunk), no variance
@@ -318,6 +325,19 @@ class _Reducers:
             self.bold_time_unit = cfg.pop("time_unit", "ms")
             self.bold = BalloonWindkessel(self.n, time_unit=self.bold_time_unit, tr=cfg.pop("tr", 2.0),
                                           params=cfg.pop("params", "spm"), **cfg)
+        self.welch = None
+        if psd:
+            cfg = {"variable": psd} if isinstance(psd, str) else dict(psd)
+            var = cfg.pop("variable", variables[0])
+            if var not in variables:
+                raise InputError(f"psd variable {var!r} must be one of the recorded variables {variables}")
+            self.psd_col = variables.index(var)
+            fs = 1.0 / (sample_period * seconds_per_unit(cfg.pop("time_unit", "ms"), "BrainNetwork.simulate(psd)"))
+            nperseg = cfg.pop("nperseg", min(4096, max(2, int(round(fs)))))
+            self.psd_band = cfg.pop("band", None)
+            if cfg:
+                raise InputError(f"unknown psd option(s) {sorted(cfg)}; valid: variable, nperseg, band, time_unit")
+            self.welch = RunningWelch(self.n, nperseg, fs)
         self.dt = sample_period
         self.active = True
 
@@ -330,6 +350,8 @@ class _Reducers:
             self.cov.update(v[:, self.fc_col * n:(self.fc_col + 1) * n])
         if self.bold is not None:
             self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
+        if self.welch is not None:
+            self.welch.update(v[:, self.psd_col * n:(self.psd_col + 1) * n])
 
     def finish(self, ds: xr.Dataset) -> None:
         if self.count:
@@ -338,6 +360,14 @@ class _Reducers:
                 ds[f"mean_{nm}"] = (("region",), mean[k])
         if self.cov is not None and self.cov.count > 1:
             ds["fc"] = (("region", "region_2"), self.cov.correlation())
+        if self.welch is not None:
+            from neurodyn.observables.spectra import peak_frequency
+            p = self.welch.psd()
+            ds.coords["frequency"] = self.welch.frequencies
+            ds["frequency"].attrs["units"] = "Hz"
+            ds["psd"] = (("frequency", "region"), p)
+            ds["dominant_frequency"] = (("region",), peak_frequency(self.welch.frequencies, p, self.psd_band))
+            ds["dominant_frequency"].attrs["units"] = "Hz"
         if self.bold is not None:
             t, b = self.bold.pop_samples()
             ds["bold"] = (("bold_time", "region"), b)

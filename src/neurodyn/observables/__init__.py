@@ -36,7 +36,7 @@ from neurodyn.observables.memory import (
     format_bytes,
 )
 from neurodyn.observables.spectra import dominant_frequency, power_spectrum
-from neurodyn.observables.streaming import RunningCovariance, RunningMoments
+from neurodyn.observables.streaming import RunningCovariance, RunningMoments, RunningWelch
 
 __all__ += [
     "bandpass",
@@ -54,4 +54,5 @@ __all__ += [
     "power_spectrum",
     "RunningCovariance",
     "RunningMoments",
+    "RunningWelch",
 ]

@@ -21,7 +21,7 @@ import numpy as np
 from neurodyn.errors import InputError
 from neurodyn.observables._arrays import as_time_region, sample_period_from, seconds_per_unit
 
-__all__ = ["power_spectrum", "dominant_frequency"]
+__all__ = ["power_spectrum", "dominant_frequency", "peak_frequency"]
 
 
 def _fs(meta, sample_period, time_unit, where):
@@ -75,6 +75,40 @@ def power_spectrum(data, *, sample_period: float | None = None, time_unit: str |
     return freqs, psd
 
 
+def peak_frequency(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float] | None = None,
+                   interpolate: bool = True) -> np.ndarray:
+    """Frequency of the largest peak of each column of ``psd`` (n_freqs, n_regions) within ``band`` (inclusive;
+    0 excluded by default), refined by a parabola through the log-power around the peak when ``interpolate``.
+
+    >>> f = np.arange(6.0); P = np.array([[0, 1, 5, 1, 0, 0], [0, 0, 1, 2, 4, 2]], float).T + 1e-3
+    >>> np.round(peak_frequency(f, P, interpolate=False), 1).tolist()
+    [2.0, 4.0]
+    """
+    lo, hi = (0.0, np.inf) if band is None else band
+    if not lo < hi:
+        raise InputError(f"dominant_frequency: band {band} must satisfy low < high.")
+    sel = (freqs >= lo) & (freqs <= hi)
+    if band is None:
+        sel &= freqs > 0
+    if sel.sum() < 1:
+        raise InputError(f"dominant_frequency: no frequency bin in band {band} (resolution {freqs[1] - freqs[0]:g}, "
+                         f"max {freqs[-1]:g}); widen the band or use longer data / larger nperseg.")
+    idx = np.flatnonzero(sel)
+    sub = psd[idx]
+    peak = np.argmax(sub, axis=0)
+    out = freqs[idx[peak]].astype(float)
+    if interpolate:
+        df = freqs[1] - freqs[0]
+        for r, p in enumerate(peak):
+            k = idx[p]
+            if 0 < k < len(freqs) - 1 and np.all(psd[k - 1:k + 2, r] > 0):
+                a, b, c = np.log(psd[k - 1:k + 2, r])
+                den = a - 2 * b + c
+                if den < 0:
+                    out[r] = freqs[k] + 0.5 * (a - c) / den * df
+    return out
+
+
 def dominant_frequency(data, *, band: tuple[float, float] | None = None, sample_period: float | None = None,
                        time_unit: str | float | None = None, nperseg: int | None = None,
                        interpolate: bool = True, **welch_kwargs):
@@ -98,28 +132,7 @@ def dominant_frequency(data, *, band: tuple[float, float] | None = None, sample_
         freqs, psd = res
     else:
         freqs, psd = res["frequency"].values, res.values
-    lo, hi = (0.0, np.inf) if band is None else band
-    if not lo < hi:
-        raise InputError(f"dominant_frequency: band {band} must satisfy low < high.")
-    sel = (freqs >= lo) & (freqs <= hi)
-    if band is None:
-        sel &= freqs > 0
-    if sel.sum() < 1:
-        raise InputError(f"dominant_frequency: no frequency bin in band {band} (resolution {freqs[1] - freqs[0]:g}, "
-                         f"max {freqs[-1]:g}); widen the band or use longer data / larger nperseg.")
-    idx = np.flatnonzero(sel)
-    sub = psd[idx]
-    peak = np.argmax(sub, axis=0)
-    out = freqs[idx[peak]].astype(float)
-    if interpolate:
-        df = freqs[1] - freqs[0]
-        for r, p in enumerate(peak):
-            k = idx[p]
-            if 0 < k < len(freqs) - 1 and np.all(psd[k - 1:k + 2, r] > 0):
-                a, b, c = np.log(psd[k - 1:k + 2, r])
-                den = a - 2 * b + c
-                if den < 0:
-                    out[r] = freqs[k] + 0.5 * (a - c) / den * df
+    out = peak_frequency(freqs, psd, band, interpolate)
     if not isinstance(res, tuple):
         import xarray as xr
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from neurodyn.errors import InputError
 
-__all__ = ["RunningMoments", "RunningCovariance"]
+__all__ = ["RunningMoments", "RunningCovariance", "RunningWelch"]
 
 
 def _chunk(x, n_regions: int, where: str) -> np.ndarray:
@@ -144,3 +144,68 @@ class RunningCovariance(RunningMoments):
 
     def __repr__(self) -> str:
         return f"RunningCovariance({self.n_regions} regions, {self.count} samples)"
+
+
+class RunningWelch:
+    """Welch power spectral density per region, accumulated chunk by chunk (no stored trajectory).
+
+    Equals ``scipy.signal.welch(x, fs, nperseg=nperseg)`` of the concatenated chunks (Hann window, 50 %
+    overlap, constant detrend, one-sided density, mean over segments) to round-off, whatever the chunking:
+    samples that do not yet fill a segment are kept for the next chunk (at most ``nperseg`` per region).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import signal
+    >>> x = np.random.default_rng(1).standard_normal((5000, 2))
+    >>> w = RunningWelch(2, nperseg=256, fs=100.0)
+    >>> for chunk in np.array_split(x, 7):
+    ...     w.update(chunk)
+    >>> f, P = signal.welch(x, fs=100.0, nperseg=256, axis=0)
+    >>> bool(np.allclose(w.frequencies, f) and np.allclose(w.psd(), P, rtol=1e-12))
+    True
+    """
+
+    def __init__(self, n_regions: int, nperseg: int, fs: float):
+        from scipy import signal
+
+        if int(n_regions) != n_regions or n_regions < 1:
+            raise InputError(f"RunningWelch: n_regions must be a positive integer, got {n_regions!r}.")
+        if int(nperseg) != nperseg or nperseg < 2:
+            raise InputError(f"RunningWelch: nperseg must be an integer >= 2, got {nperseg!r}.")
+        if not (np.isfinite(fs) and fs > 0):
+            raise InputError(f"RunningWelch: fs must be a positive sampling frequency, got {fs!r}.")
+        self.n_regions, self.nperseg, self.fs = int(n_regions), int(nperseg), float(fs)
+        self.step = self.nperseg - self.nperseg // 2                  # scipy's default noverlap = nperseg // 2
+        self.window = signal.get_window("hann", self.nperseg)
+        self.frequencies = np.fft.rfftfreq(self.nperseg, 1.0 / self.fs)
+        self._sum = np.zeros((len(self.frequencies), self.n_regions))
+        self._tail = np.zeros((0, self.n_regions))
+        self.segments = 0
+
+    def update(self, chunk) -> None:
+        """Add samples ``(n_times, n_regions)``."""
+        x = np.concatenate([self._tail, _chunk(chunk, self.n_regions, "RunningWelch.update")])
+        start = 0
+        while start + self.nperseg <= x.shape[0]:
+            seg = x[start:start + self.nperseg]
+            seg = (seg - seg.mean(axis=0)) * self.window[:, None]
+            spec = np.fft.rfft(seg, axis=0)
+            self._sum += spec.real ** 2 + spec.imag ** 2
+            self.segments += 1
+            start += self.step
+        self._tail = x[start:].copy()
+
+    def psd(self) -> np.ndarray:
+        """One-sided density ``(n_freqs, n_regions)`` (units of x^2 per unit of ``fs``)."""
+        if self.segments == 0:
+            raise InputError(f"RunningWelch.psd: fewer samples than one segment ({self.nperseg}); run longer or "
+                             f"choose a smaller nperseg.")
+        p = self._sum / (self.segments * self.fs * np.sum(self.window ** 2))
+        p[1:] *= 2.0
+        if self.nperseg % 2 == 0:
+            p[-1] /= 2.0                                             # the Nyquist bin is not doubled
+        return p
+
+    def __repr__(self) -> str:
+        return f"<RunningWelch {self.n_regions} regions, nperseg={self.nperseg}, {self.segments} segments>"
