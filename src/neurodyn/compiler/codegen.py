@@ -193,13 +193,13 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
                 continue
             k = layout.slot_of[(gi, s)]
             arr = layout.storage(gi, s)
-            pre.append(f"o_{s} = off[{k}]")
             if numba:
-                # a slice per variable: loop indices are then provably in range (no wrap-around checks),
-                # which lets LLVM vectorise the loop
-                pre.append(f"s_{s} = {arr}[o_{s}:o_{s}+n]")
-                ld.append(f"{s} = s_{s}[i]")
+                # unsigned offsets and loop index: no wrap-around checks for negative indices, and no array
+                # view per variable (measured 5-15 % faster per step than one slice per variable)
+                pre.append(f"o_{s} = np.uint64(off[{k}])")
+                ld.append(f"{s} = {arr}[o_{s} + i]")
             else:
+                pre.append(f"o_{s} = off[{k}]")
                 ld.append(f"{s} = {arr}[o_{s}:o_{s}+n]")
         return pre, ld
 
@@ -210,15 +210,13 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         for o in pre:
             w("    " + o)
         for arr, slot, _ in assigns:
-            w(f"    to_{slot} = off[{slot}]")
-            if numba:
-                w(f"    ts_{slot} = {arr}[to_{slot}:to_{slot}+n]")
+            w(f"    to_{slot} = np.uint64(off[{slot}])" if numba else f"    to_{slot} = off[{slot}]")
         if numba:
-            w("    for i in range(n):")
+            w("    for i in range(np.uint64(n)):")
             for x in ld:
                 w("        " + x)
             for arr, slot, src in assigns:
-                w(f"        ts_{slot}[i] = {src}")
+                w(f"        {arr}[to_{slot} + i] = {src}")
         else:
             for x in ld:
                 w("    " + x)
@@ -250,12 +248,12 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         if v.uses_default:
             dslot = layout.slot_of[(gi, DEF + sym)]
             terms.append(f"p[od{dslot}+i]" if numba else f"p[od{dslot}:od{dslot}+n]")
-            w(f"    od{dslot} = off[{dslot}]")
+            w(f"    od{dslot} = np.uint64(off[{dslot}])" if numba else f"    od{dslot} = off[{dslot}]")
         if v.driven:
             es = EXT + sym
             eslot = layout.slot_of[(gi, es)]
             terms.append(f"a[oe{eslot}+i]" if numba else f"a[oe{eslot}:oe{eslot}+n]")
-            w(f"    oe{eslot} = off[{eslot}]")
+            w(f"    oe{eslot} = np.uint64(off[{eslot}])" if numba else f"    oe{eslot} = off[{eslot}]")
         for l in v.links:
             terms.append(l)
             needed.add(l)
