@@ -256,7 +256,7 @@ def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: f
     model.t = t
     if len(st.rec_arr):
         for r, vec in enumerate(st.rec_vectors):
-            vec._chunks.append(cols[r, :jcol].copy())
+            vec._append_samples(cols[r, :jcol])
     model._flush_spikes(st)
     ode.eval(y, fill_assigned=True)
     model._scatter(st)

@@ -318,6 +318,7 @@ class Vector:
             self._data = np.zeros(int(data))
         self._ref = None
         self._rec_dt = None
+        self._rec_every, self._rec_phase = 1, 0
         self._spike_source = None
         self._model = model
         self._uid = None
@@ -329,17 +330,22 @@ class Vector:
         return self._data
 
     def record(self, ref, Dt: float | None = None, sec=None) -> "Vector":
-        """Record ``ref`` (``seg._ref_v``, ``seg.hh._ref_m``, ``syn._ref_g``, ``h._ref_t``) every step.
+        """Record ``ref`` (``seg._ref_v``, ``seg.hh._ref_m``, ``syn._ref_g``, ``h._ref_t``).
 
-        Samples are taken every ``dt`` (fixed step: after every step; adaptive method: every ``model.dt`` by
-        dense output). NEURON's ``Dt`` argument is not supported (a value raises :class:`RecordingError`).
+        Samples are taken at t = 0 and then every ``dt`` (fixed step: after every step; adaptive method: every
+        ``model.dt`` by dense output), or every ``Dt`` when given, as NEURON's ``Vector.record(ref, Dt)``:
+        ``Dt`` must be a whole multiple of ``dt`` (checked at ``finitialize``).
         """
         if not isinstance(ref, (Reference, PointReference, TimeReference)):
             raise RecordingError(f"cannot record {ref!r}: pass a reference such as sec(0.5)._ref_v, "
                                  "sec(0.5).hh._ref_m, syn._ref_g or h._ref_t")
         if Dt is not None:
-            raise RecordingError("Vector.record(ref, Dt): a separate recording interval is not supported; "
-                                 "recordings are taken every dt (set h.dt / model.dt)")
+            try:
+                ok = math.isfinite(float(Dt)) and float(Dt) > 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise RecordingError(f"Vector.record(ref, Dt): Dt must be a positive number of ms, got {Dt!r}")
         model = self._model
         if isinstance(ref, Reference):
             model = ref.seg.sec._model
@@ -353,6 +359,25 @@ class Vector:
         self._model = model
         model._register_vector(self)
         return self
+
+    def _start_recording(self, dt: float) -> None:
+        """Called by finitialize: the recording interval in steps of ``dt`` (every step without ``Dt``)."""
+        self._rec_every, self._rec_phase = 1, 0
+        if self._rec_dt is not None:
+            k = int(round(self._rec_dt / dt))
+            if k < 1 or abs(k * dt - self._rec_dt) > 1e-9 * self._rec_dt:
+                raise RecordingError(f"Vector.record(ref, Dt={self._rec_dt:g}): Dt must be a whole multiple of dt "
+                                     f"= {dt:g} ms (e.g. {max(k, 1) * dt:g}); change Dt or dt")
+            self._rec_every = k
+
+    def _append_samples(self, samples: np.ndarray) -> None:
+        """Keep every ``_rec_every``-th sample of consecutive steps (the t = 0 sample is the first kept)."""
+        k = self._rec_every
+        if k == 1:
+            self._chunks.append(samples.copy())
+            return
+        self._chunks.append(samples[self._rec_phase::k].copy())
+        self._rec_phase = (self._rec_phase - len(samples)) % k
 
     def as_numpy(self) -> np.ndarray:
         return self._flush()

@@ -491,6 +491,8 @@ class CellModel:
         # clear recordings and take the t = 0 sample
         for vec in st.vectors:
             vec.clear()
+        for vec in st.rec_vectors:
+            vec._start_recording(float(self.dt))
         st.info = np.zeros(2)
         self._state = st
         self._record_columns(st, np.zeros((len(st.rec_arr), 1)), 0, 1, 0.0)
@@ -507,7 +509,7 @@ class CellModel:
             st.kernel.record(0, t, st.v, st.rec_arr, st.rec_row, st.rec_col, out, *self._mech_args(st),
                              *self._pp_args(st))
         for r, vec in enumerate(st.rec_vectors):
-            vec._chunks.append(out[r, :ncol].copy())
+            vec._append_samples(out[r, :ncol])
 
     def _flush_spikes(self, st) -> None:
         n = int(st.spstate[0])
