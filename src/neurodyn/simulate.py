@@ -22,6 +22,7 @@ from neurodyn._version import __version__
 from neurodyn.compiler.cache import load_kernel
 from neurodyn.compiler.data import KernelData, build_data
 from neurodyn.compiler.layout import DEF
+from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError
 from neurodyn.ir import CircuitIR, build_ir
 from neurodyn.lang.templates import CircuitTemplate
@@ -413,7 +414,7 @@ class Model:
                     buf[col, (k - H + 1) % L] = a[k, c]
             oldest = min(oldest, -(H - 1))
         bstate[2] = oldest
-        bstate[6:] = -1  # blocks of delayed sums computed from the old history are stale
+        bstate[BLOCK_START:] = -1  # blocks of delayed sums computed from the old history are stale
 
     def _run_adaptive(self, data, method, ds, n_samples, kinds, pos, out, rtol, atol, T):
         from scipy.integrate import solve_ivp

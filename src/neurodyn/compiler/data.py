@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurodyn.compiler.layout import DEF, EXT, Layout
+from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError
 from neurodyn.ir import CircuitIR
 
@@ -161,8 +162,8 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         buf = np.zeros((1, 1), dtype=dtype)
     if delay_mode not in DELAY_MODES:
         raise InputError(f"unknown delay_mode {delay_mode!r}; valid: {sorted(DELAY_MODES)}")
-    # [newest step, ring length, oldest step, mode, block length, unused, block start per projection (-1: none)]
-    bstate = np.array([0, L, 0, DELAY_MODES[delay_mode], K, 0] + [-1] * len(ir.projections), dtype=np.int64)
+    # [newest step, ring length, oldest step, mode, block length, block start per projection from BLOCK_START]
+    bstate = np.array([0, L, 0, DELAY_MODES[delay_mode], K] + [-1] * len(ir.projections), dtype=np.int64)
     hs_arr = np.array(hs, dtype=np.int64).reshape(-1, 4)
     # external inputs
     if ext is None or not ext_targets:

@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 
+from neurodyn.compiler.runtime_numpy import BLOCK_START
+
 
 @njit(cache=True, nogil=True)
 def nd_heaviside(x):
@@ -174,18 +176,18 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
             return
         xt = int(math.floor((tn - tinfo[0]) / h + 0.5))
         # connections with delays of at least K steps are summed K steps at a time (see _block_fill); the
-        # block is recomputed when a step falls outside it or the history was rewritten (bstate[6 + k] = -1)
+        # block is recomputed when a step falls outside it or the history was rewritten (bstate[BLOCK_START + k] = -1)
         K = bstate[4]
         blk = dblock[0:0]
         m = 0
         if K > 1:
             blk = dblock[hdr[k, 5] * K:(hdr[k, 5] + n_t) * K]
-            bs = bstate[6 + k]
+            bs = bstate[BLOCK_START + k]
             if bs < 0 or xt < bs or xt >= bs + K:
                 for i in range(n_t):
                     _block_fill(blk, i, K, xt, indptr[ip + i], split[ip + i], nz, col, idx, w, dint, buf,
                                 oldest, L)
-                bstate[6 + k] = xt
+                bstate[BLOCK_START + k] = xt
                 bs = xt
             m = xt - bs
         for i in range(n_t):
@@ -221,7 +223,7 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
     r = step & (L - 1)
     if step <= bstate[0]:
         # rewriting the newest (or an older) step: blocks of delayed sums computed from it are stale
-        for k in range(6, bstate.size):
+        for k in range(BLOCK_START, bstate.size):
             bstate[k] = -1
     for j in range(hs.shape[0]):
         g = hs[j, 1]

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: ``bstate`` = [newest step, ring length, oldest step, delay mode, block length K, block start of projection
+#: 0, 1, ...]: the per-projection block starts (-1: none) begin here (see runtime_numba.delayed_accum)
+BLOCK_START = 5
+
 nd_heaviside = lambda x: np.heaviside(np.real(x), 0.5)  # noqa: E731
 nd_max = np.maximum
 nd_min = np.minimum
@@ -66,7 +70,7 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
 def push_history(y, a, step, hs, sizes, off, buf, bstate):
     r = step % bstate[1]
     if step <= bstate[0]:
-        bstate[6:] = -1  # the numba runtime's blocks of delayed sums (see its push_history) are stale
+        bstate[BLOCK_START:] = -1  # the numba runtime's blocks of delayed sums (see its push_history) are stale
     for kind, g, slot, c in hs:
         src = y if kind == 0 else a
         n = sizes[g]
