@@ -358,6 +358,8 @@ class Model:
             raise InputError("history was given but the model has no delayed edges")
         rng = np.random.default_rng(seed)
         nn = g_pos.size
+        # the kernel allocates nothing (it is compiled without Numba's runtime): stage derivatives and scratch
+        work = (np.zeros((tab.b.size, y.size), dtype=y.dtype), np.empty_like(y), np.empty_like(y))
         step = 0
         # chunk lengths depend on the problem only (never on wall time), so that observables reduced chunk by
         # chunk (on_chunk) are bit-identical between identical runs; ~CHUNK_WORK state and coupling updates each
@@ -372,7 +374,7 @@ class Model:
             buf = out[row0:row1] if out.shape[0] else np.zeros((max(row1 - row0, 0), len(pos)), out.dtype)
             t_chunk = _time.perf_counter()
             bad, at = k.run_fixed(y, a, data.p, M, 0.0, dt, step, nst, tab.A, tab.b, tab.c, tab.noise_stage,
-                                  g_pos, g_sig, xi, rec_every, kinds, pos, buf, row0, *clip)
+                                  g_pos, g_sig, xi, rec_every, kinds, pos, buf, row0, *clip, *work)
             elapsed = _time.perf_counter() - t_chunk
             if bad >= 0:
                 if bar is not None:

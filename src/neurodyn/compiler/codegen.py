@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from neurodyn.compiler.layout import DEF, EXT, Layout
+from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
 from neurodyn.ir import CircuitIR
 
 __all__ = ["generate_source", "KernelPrinter"]
@@ -71,14 +71,11 @@ from neurodyn.compiler.runtime_{backend} import (nd_heaviside, nd_max, nd_min, n
 '''
 
 LOOP_NUMBA = '''
-@njit(cache=True, nogil=True)
+@njit(**KERNEL_OPTIONS)
 def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_sig, xi,
-              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi):
+              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi, K, ytmp, acc_v):
     ny = y.size
     s = B.size
-    K = np.zeros((s, ny), dtype=y.dtype)
-    ytmp = np.empty_like(y)
-    acc_v = np.empty_like(y)
     nrow = out.shape[0]
     nn = g_pos.size
     for j in range(nsteps):
@@ -133,9 +130,8 @@ def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_s
 
 LOOP_NUMPY = '''
 def run_fixed(y, a, p, M, t0, h, step0, nsteps, A, B, C, noise_stage, g_pos, g_sig, xi,
-              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi):
+              rec_every, rec_kind, rec_pos, out, row0, c_pos, c_lo, c_hi, K, ytmp, acc_v):
     s = B.size
-    K = np.zeros((s, y.size), dtype=y.dtype)
     nrow = out.shape[0]
     for j in range(nsteps):
         srcs = (y, a, p)
@@ -176,7 +172,8 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     layout = Layout.from_ir(ir)
     numba = backend == "numba"
     lines = [HEADER.format(version=version, hash=ir.structure_hash(), backend=backend,
-                           decorator_import="from numba import njit" if numba else "")]
+                           decorator_import=("from numba import njit\nfrom neurodyn.compiler.runtime_numba import "
+                                             "KERNEL_OPTIONS") if numba else "")]
     body: list[str] = []
     w = body.append
     w("    sizes = M[0]; off = M[1]; hdr = M[2]; indptr = M[3]; idx = M[4]; wts = M[5]; dly = M[6]")
@@ -243,7 +240,12 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
             # an instantaneous projection from this input into itself (possible only inside a repeated
             # block): read the previous pass's values, since the slot is reset below
             assert in_loop, "a projection of an input into itself outside a repeated block"
-            w(f"    snap_{slot} = a[off[{slot}]:off[{slot}]+sizes[{gi}]].copy()")
+            snap = layout.slot_of[(gi, SNAP + sym)]
+            if numba:
+                w(f"    for i in range(sizes[{gi}]):")
+                w(f"        a[off[{snap}] + i] = a[off[{slot}] + i]")
+            else:
+                w(f"    a[off[{snap}]:off[{snap}]+sizes[{gi}]] = a[off[{slot}]:off[{slot}]+sizes[{gi}]]")
         terms, needed = [], set()
         if v.uses_default:
             dslot = layout.slot_of[(gi, DEF + sym)]
@@ -265,7 +267,8 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
                 w(f"    delayed_accum(a, off[{slot}], sizes[{gi}], {k}, t, tn, hdr, indptr, idx, wts, dly, "
                   f"buf, bstate, tinfo, M[13], M[14], M[15], M[16])")
             elif k in own:
-                w(f"    csr_accum(a, off[{slot}], sizes[{gi}], snap_{slot}, 0, {k}, hdr, indptr, idx, wts)")
+                w(f"    csr_accum(a, off[{slot}], sizes[{gi}], a, off[{layout.slot_of[(gi, SNAP + sym)]}], {k}, "
+                  f"hdr, indptr, idx, wts)")
             else:
                 src = layout.storage(sg, ss)
                 w(f"    csr_accum(a, off[{slot}], sizes[{gi}], {src}, off[{layout.slot_of[(sg, ss)]}], {k}, "
@@ -293,7 +296,7 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         block(gi, assigns, needed)
     if not body[-1].strip():
         w("    pass")
-    deco = "@njit(cache=True, nogil=True)\n" if numba else ""
+    deco = "@njit(**KERNEL_OPTIONS)\n" if numba else ""
     lines.append(f"{deco}def rhs(t, tn, y, dy, a, p, M):")
     lines += body
     lines.append("    return None\n")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.layout import DEF, EXT, Layout
+from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
 from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError
 from neurodyn.ir import CircuitIR
@@ -86,7 +86,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     y0 = np.zeros(total["y"], dtype=dtype)
     p = np.zeros(total["p"], dtype=dtype)
     for k, (g, sym, st) in enumerate(layout.slots):
-        if sym.startswith(EXT):
+        if sym.startswith((EXT, SNAP)):
             continue
         vals = ir.groups[g].values[sym[len(DEF):] if sym.startswith(DEF) else sym]
         if st == "y":

@@ -12,10 +12,11 @@ import numpy as np
 
 from neurodyn.ir import CircuitIR
 
-__all__ = ["Layout", "EXT", "DEF"]
+__all__ = ["Layout", "EXT", "DEF", "SNAP"]
 
 EXT = "__ext__"
 DEF = "__def__"  # prefix of the parameter slot holding an input's default value
+SNAP = "__snap__"  # prefix of the work slot holding the previous pass's value of an input that drives itself
 
 
 @dataclass
@@ -46,6 +47,11 @@ class Layout:
                     slots.append((gi, v.sym, "a"))
                 if v.driven:
                     slots.append((gi, EXT + v.sym, "a"))
+        for pj in ir.projections:
+            # an instantaneous projection of an input into itself (inside a repeated block) reads a snapshot
+            if not pj.delayed and pj.source == pj.target and (pj.source[0], SNAP + pj.source[1]) not in {
+                    (g, s) for g, s, _ in slots}:
+                slots.append((pj.source[0], SNAP + pj.source[1], "a"))
         for gi, g in enumerate(ir.groups):
             for v in g.variables:
                 if v.kind == "constant":
