@@ -429,12 +429,21 @@ class Model:
             y = yr.view(np.complex128) if cplx else yr
             dy = np.empty(ny, dtype=data.dtype)
             k.rhs(t, t, y, dy, a, p, M)
+            if not np.isfinite(dy).all():
+                # stop here: some methods (LSODA) otherwise retry with ever smaller steps and never return
+                raise _NonFinite(t, int(np.flatnonzero(~np.isfinite(dy))[0]), y.copy())
             return dy.view(np.float64) if cplx else dy
 
         y0 = data.y0.view(np.float64).copy() if cplx else data.y0.copy()
         t_eval = np.arange(n_samples) * ds
         try:
             sol = solve_ivp(f, (0.0, max(T, t_eval[-1])), y0, method=method, t_eval=t_eval, rtol=rtol, atol=atol)
+        except _NonFinite as exc:
+            raise SimulationError(
+                f"the derivative of state {self._state_name(data, exc.index)} became non-finite at t = {exc.t:g} "
+                f"(adaptive solver {method!r}; that state was {exc.y[exc.index]:.3g}): the solution diverges. "
+                f"Check the parameters and initial values, or try a stiff method (method='BDF' or 'Radau')."
+            ) from None
         except (ValueError, FloatingPointError, ZeroDivisionError) as exc:
             raise SimulationError(f"adaptive solver {method!r} failed: {exc}. A state probably became non-finite; "
                                   f"check parameters and initial values, or try another method.") from None
@@ -462,6 +471,14 @@ class Model:
                 k.rhs(t_eval[r], t_eval[r], y, np.empty(ny, dtype=data.dtype), a, p, M)
             for c in range(len(pos)):
                 out[r, c] = (y, a, p)[kinds[c]][pos[c]]
+
+
+class _NonFinite(Exception):
+    """Raised inside an adaptive solver's right-hand side when a derivative is not finite."""
+
+    def __init__(self, t: float, index: int, y: np.ndarray):
+        super().__init__(t, index)
+        self.t, self.index, self.y = t, index, y
 
 
 def compile_model(circuit, driven=(), backend: str = "numba", step_size: float | None = None) -> Model:

@@ -254,6 +254,18 @@ def test_adaptive_blow_up_is_a_simulation_error():
     assert float(re.search(r"t = ([0-9.]+)", str(exc.value)).group(1)) == pytest.approx(1.0, abs=0.02)
 
 
+def test_lsoda_blow_up_stops_with_the_time_of_divergence():
+    # x' = x^2, x(0) = 1: x = 1/(1 - t). LSODA retried with ever smaller steps once x^2 overflowed and never
+    # returned; the right-hand side now stops it at the first non-finite derivative, just before t = 1
+    circ = _single("blow", ["x' = x^2"], {"x": "output(1.0)"})
+    with pytest.raises(SimulationError, match=r"a/blow/x.*non-finite at t = ([0-9.]+).*LSODA") as exc, \
+            np.errstate(over="ignore", invalid="ignore"):
+        nd.integrate(circ, 2.0, 0.01, solver="LSODA", backend=B)
+    t = float(re.search(r"t = ([0-9.]+)", str(exc.value)).group(1))
+    # the exact solution diverges at t = 1; LSODA's numerical one (rtol 1e-6) overflows within 1e-4 of it
+    assert t == pytest.approx(1.0, abs=1e-4)
+
+
 def test_adaptive_failure_on_first_step_is_simulation_error():
     circ = _single("blow", ["x' = x^2"], {"x": "output(1.0)"})
     with pytest.raises(SimulationError), np.errstate(over="ignore", invalid="ignore"):
