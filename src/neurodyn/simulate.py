@@ -192,7 +192,7 @@ class Model:
                   rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
                   params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
                   progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
-                  history: Mapping | None = None, **ignored) -> RunArrays:
+                  history: Mapping | None = None, input_interpolation: str = "linear", **ignored) -> RunArrays:
         """Integrate. ``run`` returns a time-indexed DataFrame (provenance in ``df.attrs``); ``run_array``
         returns the same samples as one :class:`RunArrays` (no DataFrame, no copy: for large outputs).
 
@@ -204,9 +204,13 @@ class Model:
             What to record; paths are ``node/op/var`` or ``all/op/var`` (one column per node). Default: every
             state variable.
         inputs : dict {path: array}, optional
-            Time series of length ``round(T/dt)``; sample k is the value at t = k dt, linearly interpolated
-            in between and held after the last sample. Driving an input adds to what else drives it; driving
-            a constant replaces it.
+            Time series of length ``round(T/dt)``; sample k is the value at t = k dt, held after the last
+            sample. Driving an input adds to what else drives it; driving a constant replaces it.
+        input_interpolation : {'linear', 'step'}
+            How the stages of a step read ``inputs``: 'linear' (default, as PyRates) interpolates between
+            samples at each stage time; 'step' uses sample k for every stage of the step from t_k to t_k + dt,
+            so a rectangular pulse on the grid acts on exactly the steps it covers, whatever the solver (as
+            TVB's stimuli; with an adaptive solver, sample k holds on [t_k, t_k + dt)).
         solver : str
             'euler', 'heun', 'midpoint', 'rk4' (fixed step), 'euler_maruyama', 'stochastic_heun' (with
             ``noise``), or adaptive 'scipy' / 'RK45', 'RK23', 'DOP853', 'LSODA', 'BDF', 'Radau'.
@@ -255,7 +259,8 @@ class Model:
                 raise InputError(f"an edge delay ({dmin:g}) is shorter than the step ({dt:g}); use a step of at "
                                  f"most {dmin:g} or delay_mode='step'")
         hist_len = max([np.asarray(v).shape[0] for v in dict(history or {}).values()] or [1])
-        data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode, history_len=hist_len)
+        data = build_data(self.ir, dt, 0.0, ext, targets, dt, delay_mode, history_len=hist_len,
+                          input_mode=input_interpolation)
         self._set_params(data, params)
         self._set_params(data, initial_state)
         if noise and seed is None:
@@ -277,7 +282,8 @@ class Model:
         prov = self.provenance(
             solver=scheme.name if isinstance(scheme, Tableau) else scheme, step_size=dt, sampling_step_size=ds,
             simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,
-            atol=None if isinstance(scheme, Tableau) else atol, delay_mode=delay_mode if self.ir.has_delays else None)
+            atol=None if isinstance(scheme, Tableau) else atol, delay_mode=delay_mode if self.ir.has_delays else None,
+            input_interpolation=input_interpolation if inputs else None)
         return RunArrays(np.arange(out.shape[0]) * ds, out, list(labels), list(cplx), prov)
 
     def run(self, simulation_time: float, step_size: float, outputs=None, **run) -> pd.DataFrame:

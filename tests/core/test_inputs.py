@@ -1,4 +1,5 @@
-"""External inputs: sample k at t = k dt, linear interpolation in between (checked against np.interp),
+"""External inputs: sample k at t = k dt, linear interpolation in between (checked against np.interp) or held
+for the step ('step'),
 adding to edges, replacing driven constants, and typed errors for bad arrays or paths."""
 import numpy as np
 import pytest
@@ -45,6 +46,51 @@ def test_midpoint_reads_linear_interpolation(drive):
                       backend=B)
     simpson = (drive[:-1] + 4 * np.interp(mid, grid, drive) + drive[1:]) / 6
     np.testing.assert_allclose(np.diff(df["y"].to_numpy()) / DT, simpson, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("solver", ["euler", "heun", "midpoint", "rk4"])
+def test_step_interpolation_holds_each_sample_for_its_step(drive, solver, backend):
+    """input_interpolation='step': every stage of the step from t_k reads sample k, so y' = u gives
+    y_{k+1} - y_k = h u_k with any explicit Runge-Kutta scheme (its weights sum to 1); round-off tolerance."""
+    df = nd.integrate(_integrator(), T, DT, inputs={"n/inp/u": drive}, outputs={"y": "n/inp/y"}, solver=solver,
+                      backend=backend, input_interpolation="step")
+    np.testing.assert_allclose(np.diff(df["y"].to_numpy()) / DT, drive[:-1], rtol=0, atol=1e-12)
+    assert df.attrs["provenance"]["input_interpolation"] == "step"
+
+
+def test_step_interpolation_makes_a_grid_pulse_exact_with_heun():
+    """A pulse on [a, b) with a, b on the grid: with 'step' the integral is exactly A (b - a) after the pulse
+    and exactly 0 before it; 'linear' smears each edge over one step (Heun then gives half weight to the step
+    before a and the last step of the pulse), which is the difference the network's Stimulus avoids."""
+    grid = np.arange(N) * DT
+    a, b, A = 0.2, 0.5, 3.0
+    pulse = A * ((grid >= a - 1e-9) & (grid < b - 1e-9))
+    out = {"y": "n/inp/y"}
+    step = nd.integrate(_integrator(), T, DT, inputs={"n/inp/u": pulse}, outputs=out, solver="heun",
+                        backend=B, input_interpolation="step")["y"].to_numpy()
+    ka, kb = int(round(a / DT)), int(round(b / DT))
+    assert np.all(step[:ka + 1] == 0.0)
+    np.testing.assert_allclose(step[ka:kb + 1], A * DT * np.arange(kb - ka + 1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(step[kb:], A * (b - a), rtol=0, atol=1e-12)
+    lin = nd.integrate(_integrator(), T, DT, inputs={"n/inp/u": pulse}, outputs=out, solver="heun",
+                       backend=B)["y"].to_numpy()
+    assert lin[ka] == pytest.approx(A * DT / 2, abs=1e-12)    # half weight on the step before the pulse
+
+
+def test_step_interpolation_with_an_adaptive_solver_is_a_sample_and_hold():
+    # y' = u with u held on [t_k, t_k + dt): y(T) is the exact integral of the staircase, sum(u_k) dt; RK45
+    # at rtol 1e-10 meets it to ~1e-9 (it steps across the jumps with small steps)
+    grid = np.arange(N) * DT
+    u = np.sin(7 * grid) + (grid > 0.4)
+    df = nd.integrate(_integrator(), T, DT, inputs={"n/inp/u": u}, outputs={"y": "n/inp/y"}, solver="RK45",
+                      backend=B, input_interpolation="step", rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(df["y"].to_numpy()[1:], np.cumsum(u)[:-1] * DT, rtol=0, atol=1e-7)
+
+
+def test_unknown_input_interpolation_is_an_input_error(drive):
+    with pytest.raises(InputError, match=r"input_interpolation must be one of \['linear', 'step'\]"):
+        nd.integrate(_integrator(), T, DT, inputs={"n/inp/u": drive}, backend=B, input_interpolation="cubic")
 
 
 def test_input_adds_to_edge_and_replaces_constant():

@@ -179,7 +179,7 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     w("    sizes = M[0]; off = M[1]; hdr = M[2]; indptr = M[3]; idx = M[4]; wts = M[5]; dly = M[6]")
     w("    ext = M[7]; ext_pos = M[8]; tinfo = M[9]; buf = M[10]; bstate = M[11]")
     if any(v.driven for g in ir.groups for v in g.variables):
-        w("    ext_apply(t, a, ext, ext_pos, tinfo)")
+        w("    ext_apply(t, tn, a, ext, ext_pos, tinfo)")
 
     def loads(gi: int, syms: set[str]) -> tuple[list[str], list[str]]:
         """Statements before the loop (offsets; slices in the numba backend) and per-element loads."""

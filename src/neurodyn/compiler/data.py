@@ -10,13 +10,17 @@ from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError
 from neurodyn.ir import CircuitIR
 
-__all__ = ["KernelData", "build_data", "DELAY_MODES"]
+__all__ = ["KernelData", "build_data", "DELAY_MODES", "INPUT_MODES"]
 
 #: projections with at least this fraction of non-zero weights are stored and applied as dense matrices
 DENSE_FRACTION = 0.25
 #: how delayed values are read from history: at each stage time by cubic or linear interpolation, or once per
 #: step at the nearest grid point (TVB's convention)
 DELAY_MODES = {"cubic": 0, "linear": 1, "step": 2}
+#: how input time series are read: 'linear' interpolates between samples at each stage time (PyRates's
+#: convention for inputs); 'step' holds sample k for every stage of the step that starts at t_k, so that a
+#: rectangular pulse on the grid acts on exactly the steps it covers, with every solver (TVB's convention)
+INPUT_MODES = {"linear": 0, "step": 1}
 #: candidate block lengths (steps) for summing long delays in 'step' mode, and the cost model that picks one:
 #: per connection and step, a blocked sum costs about BLOCK_COST[0] / K + BLOCK_COST[1] ns and a per-step
 #: scattered read BLOCK_COST[2] ns (measured on TVB's 76- and 998-region connectomes)
@@ -73,12 +77,14 @@ class KernelData:
 
 def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray | None = None,
                ext_targets: list | None = None, ext_dt: float | None = None, delay_mode: str = "cubic",
-               history_len: int = 1) -> KernelData:
+               history_len: int = 1, input_mode: str = "linear") -> KernelData:
     """Assemble the kernel data.
 
     ``ext`` has one column per entry of ``ext_targets`` = [(group, sym, node index)], sampled every
-    ``ext_dt`` from ``t0``.
+    ``ext_dt`` from ``t0``; ``input_mode`` is how stages read it (see :data:`INPUT_MODES`).
     """
+    if input_mode not in INPUT_MODES:
+        raise InputError(f"input_interpolation must be one of {sorted(INPUT_MODES)}, got {input_mode!r}")
     layout = Layout.from_ir(ir)
     sizes = np.array([g.n for g in ir.groups], dtype=np.int64)
     off, total = layout.offsets(sizes)
@@ -174,7 +180,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         ext_arr = np.ascontiguousarray(ext, dtype=dtype)
         ext_pos = np.array([off[layout.slot_of[(g, EXT + s)]] + i for g, s, i in ext_targets], dtype=np.int64)
         edt = float(ext_dt)
-    tinfo = np.array([t0, step_size, t0, edt], dtype=np.float64)
+    tinfo = np.array([t0, step_size, t0, edt, INPUT_MODES[input_mode]], dtype=np.float64)
     dcache = np.zeros(max(n_cache, 1), dtype=dtype)
     dblock = np.zeros(max(n_cache * K, 1) if K > 1 else 1, dtype=dtype)
     dint = np.rint(d).astype(np.int64) if delay_mode == "step" else np.zeros(1, dtype=np.int64)

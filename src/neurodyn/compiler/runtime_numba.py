@@ -9,7 +9,8 @@ Layouts (built by :mod:`neurodyn.compiler.data`):
 - ``buf[column, step & (L - 1)]`` holds the history of each delayed source element (column-major ring);
 - ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
   1 linear, 2 per-step nearest (the delayed value at t_n - round(d/h) h held for all stages, as TVB does);
-- ``tinfo = (t0, h, ext_t0, ext_dt)``.
+- ``tinfo = (t0, h, ext_t0, ext_dt, input mode)``; input mode 0 interpolates inputs linearly at each stage
+  time, 1 holds sample k on [t_k, t_k+1): every stage of a fixed step reads the sample at the step's start.
 """
 from __future__ import annotations
 
@@ -249,8 +250,14 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
 
 
 @njit(**KERNEL_OPTIONS)
-def ext_apply(t, a, ext, ext_pos, tinfo):
+def ext_apply(t, tn, a, ext, ext_pos, tinfo):
     nt = ext.shape[0]
+    if tinfo[4] == 1.0:
+        j = int(math.floor((tn - tinfo[2]) / tinfo[3] + 1e-6))  # tn is a grid time up to round-off
+        j = min(max(j, 0), nt - 1)
+        for c in range(ext_pos.size):
+            a[ext_pos[c]] = ext[j, c]
+        return
     x = (t - tinfo[2]) / tinfo[3]
     if x <= 0.0:
         for c in range(ext_pos.size):

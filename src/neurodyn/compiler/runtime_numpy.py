@@ -78,8 +78,12 @@ def push_history(y, a, step, hs, sizes, off, buf, bstate):
     bstate[0] = step
 
 
-def ext_apply(t, a, ext, ext_pos, tinfo):
+def ext_apply(t, tn, a, ext, ext_pos, tinfo):
     nt = ext.shape[0]
+    if tinfo[4] == 1.0:
+        j = min(max(int(np.floor((tn - tinfo[2]) / tinfo[3] + 1e-6)), 0), nt - 1)
+        a[ext_pos] = ext[j]
+        return
     x = (t - tinfo[2]) / tinfo[3]
     if x <= 0:
         a[ext_pos] = ext[0]

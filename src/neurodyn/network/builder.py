@@ -57,7 +57,16 @@ class Coupling:
 @dataclass(frozen=True)
 class Stimulus:
     """A rectangular pulse added to input ``target`` (``op/var``) of ``regions`` (indices or labels) for
-    ``start <= t < stop`` (model time units)."""
+    ``start <= t < stop`` (model time units).
+
+    The pulse is sampled on the step grid and held for every stage of a step (the core's
+    ``input_interpolation='step'``): it acts on exactly the steps t_k with start <= t_k < stop, with any solver.
+
+    Examples
+    --------
+    >>> Stimulus("ei_ping_op/I_ext_e", regions=[0, "PreCG.L"], amplitude=5.0, start=100.0, stop=150.0).amplitude
+    5.0
+    """
 
     target: str
     regions: tuple
@@ -278,7 +287,7 @@ class BrainNetwork:
         res = model.run_array(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
                               sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
                               params=run_params, initial_state=init, delay_mode=self.delay_mode,
-                              progress=progress, bounds=run_bounds or None,
+                              progress=progress, bounds=run_bounds or None, input_interpolation="step",
                               on_chunk=reducers.update if reducers.active else None, store=store)
         data = {}
         coords = {"region": np.arange(n), "label": ("region", self.labels)}
