@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import math
 import time as _time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from neurodyn.compiler.cache import load_kernel
 from neurodyn.compiler.data import KernelData, build_data
 from neurodyn.compiler.layout import DEF
 from neurodyn.compiler.runtime_numpy import BLOCK_START
-from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError
+from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError, close_matches
 from neurodyn.ir import CircuitIR, build_ir
 from neurodyn.lang.templates import CircuitTemplate
 from neurodyn.solvers.tableaux import Tableau, resolve_solver
@@ -192,7 +193,8 @@ class Model:
                   rtol: float = 1e-6, atol: float = 1e-9, noise: Mapping | None = None, seed: int | None = None,
                   params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
                   progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
-                  history: Mapping | None = None, input_interpolation: str = "linear", **ignored) -> RunArrays:
+                  history: Mapping | None = None, input_interpolation: str = "linear", cutoff: float = 0.0,
+                  **pyrates_options) -> RunArrays:
         """Integrate. ``run`` returns a time-indexed DataFrame (provenance in ``df.attrs``); ``run_array``
         returns the same samples as one :class:`RunArrays` (no DataFrame, no copy: for large outputs).
 
@@ -237,7 +239,23 @@ class Model:
             Called with each chunk of recorded samples as the run proceeds (fixed-step solvers), so that
             observables can be reduced on the fly; with ``store=False`` nothing else is kept. ``values`` is
             the block of stored samples itself (a view): read it, do not modify it.
+        cutoff : float
+            Initial time left out of the result (PyRates's ``cutoff``): rows with t >= cutoff are returned, with
+            their absolute times.
+        verbose, vectorize, in_place, float_precision
+            PyRates's options, accepted so that PyRates scripts run unchanged; they change nothing here (neurodyn
+            is always vectorised, never mutates templates, and computes in float64 or complex128:
+            ``float_precision`` must be one of those).
+
+        Examples
+        --------
+        >>> import neurodyn as nd
+        >>> df = nd.integrate("qif", simulation_time=1.0, step_size=1e-3, sampling_step_size=0.1, cutoff=0.5,
+        ...                   outputs={"r": "p/qif_op/r"}, verbose=False)
+        >>> [round(t, 3) for t in df.index]
+        [0.5, 0.6, 0.7, 0.8, 0.9]
         """
+        _check_pyrates_options(pyrates_options)
         T = _positive("simulation_time", simulation_time)
         dt = _positive("step_size", step_size)
         ds = dt if sampling_step_size is None else _positive("sampling_step_size", sampling_step_size)
@@ -284,7 +302,14 @@ class Model:
             simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,
             atol=None if isinstance(scheme, Tableau) else atol, delay_mode=delay_mode if self.ir.has_delays else None,
             input_interpolation=input_interpolation if inputs else None)
-        return RunArrays(np.arange(out.shape[0]) * ds, out, list(labels), list(cplx), prov)
+        times = np.arange(out.shape[0]) * ds
+        if cutoff:
+            if not 0.0 <= float(cutoff) < T:
+                raise InputError(f"cutoff must be in [0, simulation_time = {T:g}), got {cutoff!r}")
+            keep = int(np.searchsorted(times, float(cutoff) - 1e-9 * ds))   # first sample at t >= cutoff
+            times, out = times[keep:], out[keep:]
+            prov["cutoff"] = float(cutoff)
+        return RunArrays(times, out, list(labels), list(cplx), prov)
 
     def run(self, simulation_time: float, step_size: float, outputs=None, **run) -> pd.DataFrame:
         res = self.run_array(simulation_time, step_size, outputs, **run)
@@ -477,6 +502,24 @@ class Model:
                 k.rhs(t_eval[r], t_eval[r], y, np.empty(ny, dtype=data.dtype), a, p, M)
             for c in range(len(pos)):
                 out[r, c] = (y, a, p)[kinds[c]][pos[c]]
+
+
+#: PyRates ``run`` options that have no effect in neurodyn, with the values that mean "as neurodyn does"
+#: (None: any value)
+_PYRATES_NOOPS = {"verbose": None, "vectorize": None, "in_place": None,
+                  "float_precision": ("float64", "double", "complex128")}
+
+
+def _check_pyrates_options(options: Mapping) -> None:
+    """Accept PyRates's no-op keywords; anything else is an error (never silently dropped)."""
+    for key, value in options.items():
+        if key not in _PYRATES_NOOPS:
+            valid = [p for p in inspect.signature(Model.run_array).parameters if p not in ("self", "pyrates_options")]
+            raise InputError(f"unknown run option {key!r}; " + close_matches(key, valid + list(_PYRATES_NOOPS)))
+        allowed = _PYRATES_NOOPS[key]
+        if allowed is not None and value not in allowed:
+            raise InputError(f"{key}={value!r}: neurodyn computes in float64 (complex128 for complex models) and "
+                             f"never casts down; pass float_precision='float64' or leave it out")
 
 
 class _NonFinite(Exception):

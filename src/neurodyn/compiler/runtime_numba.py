@@ -24,7 +24,7 @@ from neurodyn.compiler.runtime_numpy import BLOCK_START
 #: Options of every compiled kernel function and helper. ``_nrt=False`` compiles without Numba's reference-
 #: counted runtime: nothing here allocates (workspaces come from the caller), and without it every array that
 #: crosses a call or a branch is increfed and decrefed with atomic operations, which cost more than the
-#: arithmetic of a small model (Jansen-Rit: 600 -> 270 ns per Euler step). A function compiled this way
+#: arithmetic of a small model (Jansen-Rit: 600 -> ~200 ns per Euler step). A function compiled this way
 #: cannot create arrays; a kernel that tries fails to compile, loudly. ``error_model='numpy'``: a division by
 #: zero gives inf/nan (caught by the finiteness check after each step, which names the variable, node and time)
 #: instead of a branch to a ZeroDivisionError in every division, which also kept loops from vectorising.
