@@ -47,11 +47,9 @@ class Layout:
                     slots.append((gi, v.sym, "a"))
                 if v.driven:
                     slots.append((gi, EXT + v.sym, "a"))
-        for pj in ir.projections:
-            # an instantaneous projection of an input into itself (inside a repeated block) reads a snapshot
-            if not pj.delayed and pj.source == pj.target and (pj.source[0], SNAP + pj.source[1]) not in {
-                    (g, s) for g, s, _ in slots}:
-                slots.append((pj.source[0], SNAP + pj.source[1], "a"))
+        # an instantaneous projection of an input into itself (inside a repeated block) reads a snapshot
+        selfdriven = dict.fromkeys(pj.source for pj in ir.projections if not pj.delayed and pj.source == pj.target)
+        slots += [(gi, SNAP + sym, "a") for gi, sym in selfdriven]
         for gi, g in enumerate(ir.groups):
             for v in g.variables:
                 if v.kind == "constant":
