@@ -194,8 +194,9 @@ class CellModel:
     # ------------------------------------------------------------------ compile
     def _compile(self):
         sections = self.sections()
-        if not sections:
-            raise CellError("the model has no sections; create one with model.section(...) or h.Section()")
+        if not sections and not len(self._netstims):
+            raise CellError("the model has no sections and no NetStims; create a section with model.section(...) "
+                            "or h.Section()")
         tree = build_tree(sections)
         st = _State()
         st.version = self._version
