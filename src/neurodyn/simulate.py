@@ -186,6 +186,8 @@ class Model:
                     data.y0[q] = x
                 else:
                     raise InputError(f"{path!r} is a derived quantity ({v.kind}); set the constants it depends on")
+        if params:
+            data.refresh_hoisted()
 
     # --------------------------------------------------------------------------------------------------- run
     def run_array(self, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,

@@ -29,7 +29,7 @@ def generator_fingerprint() -> str:
         import hashlib
         h = hashlib.sha256()
         here = Path(__file__).resolve().parent
-        for name in ("codegen.py", "layout.py", "runtime_numba.py", "runtime_numpy.py"):
+        for name in ("codegen.py", "hoist.py", "layout.py", "runtime_numba.py", "runtime_numpy.py"):
             h.update((here / name).read_bytes())
         h.update((here.parent / "ir.py").read_bytes())
         _FINGERPRINT = h.hexdigest()[:10]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from neurodyn.compiler.hoist import HOIST, group_hoisting
 from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
 from neurodyn.ir import CircuitIR
 
@@ -186,7 +187,7 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         pre, ld = [], []
         kinds = {v.sym: v for v in ir.groups[gi].variables}
         for s in sorted(syms):
-            if s not in kinds:
+            if s not in kinds and not s.startswith(HOIST):
                 continue
             k = layout.slot_of[(gi, s)]
             arr = layout.storage(gi, s)
@@ -230,8 +231,9 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         v = g.var(sym)
         slot = layout.slot_of[(gi, sym)]
         if v.kind == "algebraic":
-            needed = {str(s) for s in v.expr.free_symbols}
-            block(gi, [("a", slot, _expr(v.expr))], needed)
+            expr = group_hoisting(g).rewritten[sym]
+            needed = {str(s) for s in expr.free_symbols}
+            block(gi, [("a", slot, _expr(expr))], needed)
             return
         # input
         own = [k for k in proj_into.get((gi, sym), [])
@@ -291,8 +293,9 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
         needed = set()
         assigns = []
         for v in states:
-            needed |= {str(s) for s in v.expr.free_symbols}
-            assigns.append(("dy", layout.slot_of[(gi, v.sym)], _expr(v.expr)))
+            expr = group_hoisting(g).rewritten[v.sym]    # constant subexpressions read from p, precomputed
+            needed |= {str(s) for s in expr.free_symbols}
+            assigns.append(("dy", layout.slot_of[(gi, v.sym)], _expr(expr)))
         block(gi, assigns, needed)
     if not body[-1].strip():
         w("    pass")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurodyn.compiler.hoist import HOIST, group_hoisting
 from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
 from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError
@@ -69,10 +70,22 @@ class KernelData:
     n_a: int
     M: tuple
     dtype: np.dtype
+    hoists: tuple = ()     # (group index, Hoisting, number of nodes) of groups with hoisted constants
 
     def position(self, g: int, sym: str, i: int) -> tuple[str, int]:
         slot = self.layout.slot_of[(g, sym)]
         return self.layout.slots[slot][2], int(self.off[slot] + i)
+
+    def refresh_hoisted(self) -> None:
+        """Recompute the hoisted constants (:mod:`neurodyn.compiler.hoist`) from the current parameters in
+        ``p``. Called when the data are built and whenever parameters change (``Model.run(params=...)``)."""
+        for gi, h, n in self.hoists:
+            def block(sym):
+                o = self.off[self.layout.slot_of[(gi, sym)]]
+                return self.p[o:o + n]
+            consts = {str(s) for e in h.hoisted.values() for s in e.free_symbols}
+            for name, val in h.evaluate({s: block(s) for s in consts}).items():
+                block(name)[:] = val
 
 
 def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray | None = None,
@@ -92,7 +105,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     y0 = np.zeros(total["y"], dtype=dtype)
     p = np.zeros(total["p"], dtype=dtype)
     for k, (g, sym, st) in enumerate(layout.slots):
-        if sym.startswith((EXT, SNAP)):
+        if sym.startswith((EXT, SNAP, HOIST)):
             continue
         vals = ir.groups[g].values[sym[len(DEF):] if sym.startswith(DEF) else sym]
         if st == "y":
@@ -187,4 +200,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     split = cat(splits, np.int64)
     M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache, dblock, dint,
          split)
-    return KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype))
+    hoists = tuple((gi, group_hoisting(g), g.n) for gi, g in enumerate(ir.groups) if group_hoisting(g).hoisted)
+    data = KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hoists)
+    data.refresh_hoisted()
+    return data

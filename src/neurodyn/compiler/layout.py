@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurodyn.compiler.hoist import group_hoisting
 from neurodyn.ir import CircuitIR
 
 __all__ = ["Layout", "EXT", "DEF", "SNAP"]
@@ -56,6 +57,8 @@ class Layout:
                     slots.append((gi, v.sym, "p"))
                 elif v.kind == "input" and v.uses_default:
                     slots.append((gi, DEF + v.sym, "p"))
+            # constant subexpressions computed once per run (neurodyn.compiler.hoist)
+            slots += [(gi, name, "p") for name in group_hoisting(g).hoisted]
         return cls(slots, {(g, s): k for k, (g, s, _) in enumerate(slots)})
 
     def offsets(self, sizes) -> tuple[np.ndarray, dict]:
