@@ -38,6 +38,12 @@ def test_hoisting_rules():
     k0, k1, k2 = (sp.Symbol(f"{HOIST}{i}") for i in range(3))
     assert h.rewritten["f"] == k0 * x + k1 * y - a * x       # -a*x: a lone parameter times -1 stays
     assert h.rewritten["g"] == -a * x + k2
+    # functions the kernels evaluate with neurodyn's own helpers (Heaviside, Max) stay in the loop; their
+    # constant arguments may still be hoisted
+    h = Hoisting.of_expressions({"f": sp.Heaviside(a - b) * x + sp.Max(a, b) * y + sp.exp(-a) * x},
+                                constants={"a", "b"})
+    assert list(h.hoisted.values()) == [a - b, sp.exp(-a)]
+    assert h.rewritten["f"].has(sp.Heaviside(k0), sp.Max(a, b))
 
 
 def _direct_rhs(model, data, y):

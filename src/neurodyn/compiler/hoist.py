@@ -33,6 +33,10 @@ __all__ = ["HOIST", "Hoisting", "group_hoisting"]
 
 #: prefix of hoisted constants' names (valid identifiers, distinct from the IR's ``op__var`` symbols)
 HOIST = "hk__"
+#: functions that NumPy evaluates exactly as the kernels do; a constant subexpression containing any other
+#: (Heaviside, Max, sign, ... whose kernel versions are neurodyn's own helpers) is left in the loop
+_SAFE = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin,
+         sp.acos, sp.atan, sp.Abs)
 
 
 @dataclass
@@ -57,7 +61,8 @@ class Hoisting:
 
         def is_const(e) -> bool:
             free = e.free_symbols
-            return bool(free) and all(str(s) in consts for s in free)
+            return (bool(free) and all(str(s) in consts for s in free)
+                    and all(n.is_Atom or isinstance(n, _SAFE) for n in sp.preorder_traversal(e)))
 
         def name_of(e) -> sp.Symbol:
             if e not in names:
