@@ -80,12 +80,13 @@ class KernelData:
         """Recompute the hoisted constants (:mod:`neurodyn.compiler.hoist`) from the current parameters in
         ``p``. Called when the data are built and whenever parameters change (``Model.run(params=...)``)."""
         for gi, h, n in self.hoists:
-            def block(sym):
-                o = self.off[self.layout.slot_of[(gi, sym)]]
-                return self.p[o:o + n]
-            consts = {str(s) for e in h.hoisted.values() for s in e.free_symbols}
-            for name, val in h.evaluate({s: block(s) for s in consts}).items():
-                block(name)[:] = val
+            for name, val in h.evaluate({s: self._p_block(gi, s, n) for s in h.constants()}).items():
+                self._p_block(gi, name, n)[:] = val
+
+    def _p_block(self, g: int, sym: str, n: int) -> np.ndarray:
+        """The values of parameter slot ``sym`` of group ``g`` (n nodes): a view of ``p``."""
+        o = self.off[self.layout.slot_of[(g, sym)]]
+        return self.p[o:o + n]
 
 
 def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray | None = None,
@@ -200,7 +201,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     split = cat(splits, np.int64)
     M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache, dblock, dint,
          split)
-    hoists = tuple((gi, group_hoisting(g), g.n) for gi, g in enumerate(ir.groups) if group_hoisting(g).hoisted)
+    hoists = tuple((gi, h, g.n) for gi, g in enumerate(ir.groups) if (h := group_hoisting(g)).hoisted)
     data = KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hoists)
     data.refresh_hoisted()
     return data

@@ -93,6 +93,10 @@ class Hoisting:
             h.rewritten[key] = rewrite(sp.sympify(e))
         return h
 
+    def constants(self) -> set:
+        """Names of the constants the hoisted values depend on."""
+        return {str(s) for e in self.hoisted.values() for s in e.free_symbols}
+
     def evaluate(self, values: dict) -> dict:
         """Values of the hoisted constants from ``values`` (constant name -> array over the group's nodes).
 
