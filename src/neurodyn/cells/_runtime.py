@@ -134,25 +134,70 @@ def heap_pop(qt, qs, qa, qb, qstate):
     return t0, a0, b0
 
 
+# NetStim noise: NEURON 9's per-instance Random123 streams (Philox4x32-10, as nrnran123). Row k of ``ns_rng``
+# (uint64 holding 32-bit words) is [counter c0..c3, which, r0..r3]: counter = (sequence, id3, id1, id2), key
+# (global index 0, 0); the four outputs r of philox(counter) are used in turn, then the counter is incremented.
+R123_COLS = 9
+_PM0, _PM1, _PW0, _PW1 = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85
+
+
 @njit(cache=True)
-def splitmix_uniform(rng, k):
-    """Next uniform number in (0, 1] from the splitmix64 stream stored in ``rng[k]``."""
-    z = rng[k] + np.uint64(0x9E3779B97F4A7C15)
-    rng[k] = z
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return (float(z >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 (Salmon et al. 2011, Random123) of counter (c0..c3) with key (k0, k1): four 32-bit words
+    (all arguments and results are uint64 holding 32-bit values)."""
+    mask = np.uint64(0xFFFFFFFF)
+    for r in range(10):
+        if r > 0:
+            k0 = (k0 + np.uint64(_PW0)) & mask
+            k1 = (k1 + np.uint64(_PW1)) & mask
+        p0 = np.uint64(_PM0) * c0
+        p1 = np.uint64(_PM1) * c2
+        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ k0), p1 & mask, ((p0 >> np.uint64(32)) ^ c3 ^ k1), p0 & mask
+    return c0, c1, c2, c3
+
+
+@njit(cache=True)
+def _philox_fill(rng, k):
+    """r = Philox4x32-10(counter of row k, key (global index 0, 0)), as nrnran123."""
+    r = philox4x32(rng[k, 0], rng[k, 1], rng[k, 2], rng[k, 3], np.uint64(0), np.uint64(0))
+    for j in range(4):
+        rng[k, 5 + j] = r[j]
+
+
+@njit(cache=True)
+def r123_setseq(rng, k, seq):
+    """nrnran123_setseq(stream k, seq, 0)."""
+    rng[k, 0] = np.uint64(seq) & np.uint64(0xFFFFFFFF)
+    rng[k, 4] = 0
+    _philox_fill(rng, k)
+
+
+@njit(cache=True)
+def r123_dblpick(rng, k):
+    """nrnran123_dblpick: the next 32-bit output u of stream k as (u + 1) / (2^32 + 1), in (0, 1)."""
+    which = rng[k, 4]
+    u = rng[k, 5 + which]
+    which += 1
+    if which > 3:
+        which = 0
+        for j in range(4):        # 128-bit counter increment
+            rng[k, j] = (rng[k, j] + np.uint64(1)) & np.uint64(0xFFFFFFFF)
+            if rng[k, j] != 0:
+                break
+        _philox_fill(rng, k)
+    rng[k, 4] = which
+    return (float(u) + 1.0) * (1.0 / 4294967297.0)
 
 
 @njit(cache=True)
 def netstim_invl(ns_P, ns_rng, k, mean):
+    """netstim.mod's invl(): ``(1 - noise) mean + noise mean erand()``, erand = random_negexp(ranvar)."""
     if mean <= 0.0:
         mean = 0.01
     noise = ns_P[3, k]
     if noise == 0.0:
         return mean
-    return (1.0 - noise) * mean + noise * mean * (-math.log(splitmix_uniform(ns_rng, k)))
+    return (1.0 - noise) * mean + noise * mean * (-math.log(r123_dblpick(ns_rng, k)))
 
 
 @njit(cache=True)

@@ -135,12 +135,21 @@ class PointReference:
         return f"<ref {self.pp.hname()}._ref_{self.var}>"
 
 
+def _stream_word(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < 2 ** 32:
+        raise MechanismError(f"{where} expects integers in [0, 2**32), got {value!r}")
+    return int(value)
+
+
 class NetStim:
     """Spike generator (NEURON's netstim.mod): ``number`` spikes from ``start`` every ``interval`` ms,
     with exponential jitter ``noise`` in [0, 1].
 
-    ``seed(n)`` fixes the random stream of this generator. With noise > 0 the spike times are statistically
-    those of NEURON but not its exact random stream (NEURON uses Random123).
+    With noise > 0 the intervals come from NEURON 9's stream for this generator (Random123 with ids
+    (1, 0, n) for the n-th NetStim created, restarted at every ``finitialize``), so noisy trains are NEURON's
+    spike for spike. ``noiseFromRandom123(id1, id2[, id3])`` picks other ids, as in NEURON. ``seed(x)``
+    sets the stream's sequence number, as NEURON 9 does; like there, ``finitialize`` resets it to 0, so it
+    only matters between ``finitialize`` and the run.
     """
 
     kind = "NetStim"
@@ -150,13 +159,26 @@ class NetStim:
         d = self.__dict__
         d["_values"] = dict(self.params)
         d["_model"] = model
-        d["_seed"] = None
         d["_uid"] = model._register_netstim(self)
 
     def seed(self, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise MechanismError(f"NetStim.seed expects an integer, got {value!r}")
-        self.__dict__["_seed"] = int(value)
+        """Set the sequence number of this generator's stream (NEURON 9: ``random_setseq(ranvar, x)``)."""
+        value = _stream_word(value, "NetStim.seed")
+        st = self._model._state
+        if st is not None and self in st.netstims:
+            from neurodyn.cells import _runtime as rt
+            rt.r123_setseq(st.ns_rng, st.netstims.index(self), value)
+
+    def noiseFromRandom123(self, id1: int, id2: int, id3: int = 0) -> None:
+        """Use the Random123 stream with these ids (NEURON's ``NetStim.noiseFromRandom123``)."""
+        ids = tuple(_stream_word(x, "NetStim.noiseFromRandom123") for x in (id1, id2, id3))
+        self.__dict__["_ids"] = ids
+        st = self._model._state
+        if st is not None and self in st.netstims:      # during a run: switch streams now, at sequence 0
+            from neurodyn.cells import _runtime as rt
+            k = st.netstims.index(self)
+            st.ns_rng[k, 1:4] = (ids[2], ids[0], ids[1])
+            rt.r123_setseq(st.ns_rng, k, 0)
 
     def hname(self) -> str:
         return f"NetStim[{self._model._netstim_index(self)}]"

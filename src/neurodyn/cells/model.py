@@ -85,7 +85,7 @@ class CellModel:
         self.v_init = -65.0
         self.celsius = 6.3
         self.secondorder = 0
-        self.seed = 1
+        self._netstim_streams = 0
         self.usetable: dict[str, bool] = {}
         self.t = 0.0
         self._state = None
@@ -111,6 +111,9 @@ class CellModel:
         return uid
 
     def _register_netstim(self, ns) -> int:
+        # NEURON 9 gives each new RANDOM stream the ids (1, 0, n), n counting from 1 in creation order
+        self._netstim_streams += 1
+        ns.__dict__["_ids"] = (1, 0, self._netstim_streams)
         uid = self._next()
         self._netstims[uid] = ns
         self._touch()
@@ -483,9 +486,12 @@ class CellModel:
         st.spikes_t, st.spikes_s = [], []
         st.vs_flag = np.zeros(st.nv, dtype=np.int64)
         st.ns_S = np.zeros((3, len(st.netstims)))
-        seeds = [ns._seed if ns._seed is not None else (self.seed * 1000003 + k) for k, ns in
-                 enumerate(st.netstims)]
-        st.ns_rng = np.array([(s * 0x9E3779B97F4A7C15) % (1 << 64) for s in seeds], dtype=np.uint64)
+        # NEURON 9: each NetStim's INITIAL block restarts its Random123 stream (seed(0)) with its ids
+        st.ns_rng = np.zeros((len(st.netstims), rt.R123_COLS), dtype=np.uint64)
+        for k, ns in enumerate(st.netstims):
+            id1, id2, id3 = ns._ids
+            st.ns_rng[k, 1:4] = (id3, id1, id2)
+            rt.r123_setseq(st.ns_rng, k, 0)
         rt.netstim_initialize(st.ns_P, st.ns_S, st.ns_rng, st.qt, st.qs, st.qa, st.qb, st.qstate)
         self.t = 0.0
         rt.deliver_events(0.0, *self._event_args(st))
