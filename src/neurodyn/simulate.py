@@ -265,6 +265,8 @@ class Model:
         if n_steps < 1:
             raise InputError(f"simulation_time {T} is shorter than one step ({dt})")
         rec_every = _steps(ds, dt, "sampling_step_size", "step_size")
+        if cutoff and not 0.0 <= float(cutoff) < T:
+            raise InputError(f"cutoff must be in [0, simulation_time = {T:g}), got {cutoff!r}")
         n_samples = max(1, int(round(T / ds)))
         scheme = resolve_solver(method if (method and str(solver).lower() == "scipy") else solver,
                                 noise=bool(noise))
@@ -306,8 +308,6 @@ class Model:
             input_interpolation=input_interpolation if inputs else None)
         times = np.arange(out.shape[0]) * ds
         if cutoff:
-            if not 0.0 <= float(cutoff) < T:
-                raise InputError(f"cutoff must be in [0, simulation_time = {T:g}), got {cutoff!r}")
             keep = int(np.searchsorted(times, float(cutoff) - 1e-9 * ds))   # first sample at t >= cutoff
             times, out = times[keep:], out[keep:]
             prov["cutoff"] = float(cutoff)

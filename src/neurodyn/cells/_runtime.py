@@ -165,6 +165,15 @@ def _philox_fill(rng, k):
 
 
 @njit(cache=True)
+def r123_newstream(rng, k, id1, id2, id3):
+    """nrnran123_newstream3: stream k gets the ids (id1, id2, id3) and starts at sequence 0."""
+    rng[k, 1] = np.uint64(id3)
+    rng[k, 2] = np.uint64(id1)
+    rng[k, 3] = np.uint64(id2)
+    r123_setseq(rng, k, 0)
+
+
+@njit(cache=True)
 def r123_setseq(rng, k, seq):
     """nrnran123_setseq(stream k, seq, 0)."""
     rng[k, 0] = np.uint64(seq) & np.uint64(0xFFFFFFFF)

@@ -176,9 +176,7 @@ class NetStim:
         st = self._model._state
         if st is not None and self in st.netstims:      # during a run: switch streams now, at sequence 0
             from neurodyn.cells import _runtime as rt
-            k = st.netstims.index(self)
-            st.ns_rng[k, 1:4] = (ids[2], ids[0], ids[1])
-            rt.r123_setseq(st.ns_rng, k, 0)
+            rt.r123_newstream(st.ns_rng, st.netstims.index(self), *ids)
 
     def hname(self) -> str:
         return f"NetStim[{self._model._netstim_index(self)}]"

@@ -489,9 +489,7 @@ class CellModel:
         # NEURON 9: each NetStim's INITIAL block restarts its Random123 stream (seed(0)) with its ids
         st.ns_rng = np.zeros((len(st.netstims), rt.R123_COLS), dtype=np.uint64)
         for k, ns in enumerate(st.netstims):
-            id1, id2, id3 = ns._ids
-            st.ns_rng[k, 1:4] = (id3, id1, id2)
-            rt.r123_setseq(st.ns_rng, k, 0)
+            rt.r123_newstream(st.ns_rng, k, *ns._ids)
         rt.netstim_initialize(st.ns_P, st.ns_S, st.ns_rng, st.qt, st.qs, st.qa, st.qb, st.qstate)
         self.t = 0.0
         rt.deliver_events(0.0, *self._event_args(st))
