@@ -9,8 +9,10 @@ Every measurement runs in its own subprocess (fair peak memory: ru_maxrss of tha
 configuration: construction time, finitialize time, simulation time (continuerun; wall clock and the
 process's CPU time, which is less sensitive to other load on the machine), spike count and whether
 the spike trains are identical, peak RSS and the memory added by the model (RSS after the run minus RSS after
-imports). neurodyn is measured "first run" (empty Numba caches: includes compilation) and "warm" (caches
-filled); NEURON and warm neurodyn are alternated ``--repeats`` times and medians are reported.
+imports). neurodyn is measured "first run" (empty Numba caches: includes compilation), "warm" (caches
+filled) and "AOT" (``NEURODYN_AOT=1`` with the ahead-of-time kernel library built once beforehand: the
+process loads the kernel without importing Numba); NEURON and the two neurodyn variants are alternated
+``--repeats`` times and medians are reported.
 
 Usage::
 
@@ -112,32 +114,44 @@ def main() -> int:
         first = measure("neurodyn", 10, 11, cold_env)  # first run: empty caches, includes compilation
         print(f"neurodyn first run (empty Numba cache, N=10): init {first['init']:.2f} s "
               f"(compilation), run {first['run']:.3f} s")
+        # NEURODYN_AOT=1: the first process builds the ahead-of-time library (in finitialize), later ones load
+        # it without Numba (neurodyn.compiler.aot)
+        aot_env = dict(cold_env, NEURODYN_AOT="1")
+        build = measure("neurodyn", 10, 11, aot_env)
+        print(f"neurodyn NEURODYN_AOT=1 first process (builds the AOT library once): init {build['init']:.1f} s")
+        variants = (("neuron", "neuron", env), ("neurodyn", "neurodyn", cold_env), ("aot", "neurodyn", aot_env))
         for n in args.sizes:
             for nseg in args.nseg:
-                nd, nr = [], []
-                for _ in range(args.repeats):  # alternate the two simulators
-                    nr.append(measure("neuron", n, nseg, env))
-                    nd.append(measure("neurodyn", n, nseg, cold_env))
-                same = all(a["spikes"] == nr[0]["spikes"] for a in nd)
-                row = {"N": n, "nseg": nseg, "same_spikes": same, "nspikes": nd[0]["nspikes"],
+                runs = {label: [] for label, _, _ in variants}
+                for _ in range(args.repeats):  # alternate the simulators
+                    for label, sim, e in variants:
+                        runs[label].append(measure(sim, n, nseg, e))
+                nr = runs["neuron"]
+                same = all(a["spikes"] == nr[0]["spikes"] for lab in ("neurodyn", "aot") for a in runs[lab])
+                row = {"N": n, "nseg": nseg, "same_spikes": same, "nspikes": runs["neurodyn"][0]["nspikes"],
                        "nspikes_neuron": nr[0]["nspikes"]}
                 for key in ("build", "init", "run", "cpu_run", "peak_rss_mb", "model_mb"):
-                    row[f"neurodyn_{key}"] = statistics.median(a[key] for a in nd)
-                    row[f"neuron_{key}"] = statistics.median(a[key] for a in nr)
-                row["run_ratio"] = row["neurodyn_run"] / row["neuron_run"]
-                row["cpu_run_ratio"] = row["neurodyn_cpu_run"] / row["neuron_cpu_run"]
-                row["init_plus_run_ratio"] = ((row["neurodyn_init"] + row["neurodyn_run"])
-                                              / (row["neuron_init"] + row["neuron_run"]))
-                row["peak_rss_ratio"] = row["neurodyn_peak_rss_mb"] / row["neuron_peak_rss_mb"]
-                row["model_mem_ratio"] = row["neurodyn_model_mb"] / max(row["neuron_model_mb"], 1e-9)
+                    for label, _, _ in variants:
+                        row[f"{label}_{key}"] = statistics.median(a[key] for a in runs[label])
+                for label in ("neurodyn", "aot"):
+                    pre = "" if label == "neurodyn" else "aot_"
+                    row[f"{pre}run_ratio"] = row[f"{label}_run"] / row["neuron_run"]
+                    row[f"{pre}cpu_run_ratio"] = row[f"{label}_cpu_run"] / row["neuron_cpu_run"]
+                    row[f"{pre}init_plus_run_ratio"] = ((row[f"{label}_init"] + row[f"{label}_run"])
+                                                        / (row["neuron_init"] + row["neuron_run"]))
+                    row[f"{pre}peak_rss_ratio"] = row[f"{label}_peak_rss_mb"] / row["neuron_peak_rss_mb"]
+                    row[f"{pre}model_mem_ratio"] = row[f"{label}_model_mb"] / max(row["neuron_model_mb"], 1e-9)
                 results.append(row)
-                print(f"N={n:5d} nseg={nseg:3d}: run neurodyn {row['neurodyn_run']:.3f} s / NEURON "
-                      f"{row['neuron_run']:.3f} s = {row['run_ratio']:.2f} (CPU time ratio {row['cpu_run_ratio']:.2f}); "
-                      f"init {row['neurodyn_init']:.2f} / "
+                print(f"N={n:5d} nseg={nseg:3d}: run neurodyn {row['neurodyn_run']:.3f} s (AOT "
+                      f"{row['aot_run']:.3f}) / NEURON {row['neuron_run']:.3f} s = {row['run_ratio']:.2f} (AOT "
+                      f"{row['aot_run_ratio']:.2f}; CPU time ratio {row['cpu_run_ratio']:.2f}); "
+                      f"init {row['neurodyn_init']:.2f} (AOT {row['aot_init']:.2f}) / "
                       f"{row['neuron_init']:.2f} s; build {row['neurodyn_build']:.2f} / {row['neuron_build']:.2f}"
-                      f" s; peak RSS {row['neurodyn_peak_rss_mb']:.0f} / {row['neuron_peak_rss_mb']:.0f} MB; "
-                      f"model memory {row['neurodyn_model_mb']:.1f} / {row['neuron_model_mb']:.1f} MB; spikes "
-                      f"{row['nspikes']} / {row['nspikes_neuron']} identical={same}", flush=True)
+                      f" s; peak RSS {row['neurodyn_peak_rss_mb']:.0f} (AOT {row['aot_peak_rss_mb']:.0f}) / "
+                      f"{row['neuron_peak_rss_mb']:.0f} MB = {row['peak_rss_ratio']:.2f}x (AOT "
+                      f"{row['aot_peak_rss_ratio']:.2f}x); model memory {row['neurodyn_model_mb']:.1f} / "
+                      f"{row['neuron_model_mb']:.1f} MB; spikes {row['nspikes']} / {row['nspikes_neuron']} "
+                      f"identical={same}", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"first_run": {k: first[k] for k in ("init", "run")},
                                          "rows": results}, indent=1))

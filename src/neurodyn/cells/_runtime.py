@@ -12,20 +12,19 @@ import math
 import numpy as np
 from numba import njit
 
-# status codes returned by the kernel
-OK = 0
-QUEUE_FULL = 1
-SPIKES_FULL = 2
-NONFINITE = 3
+from neurodyn.cells._codes import (OK, QUEUE_FULL, SPIKES_FULL, NONFINITE, TARGET_NONE, TARGET_EXPSYN,  # noqa: F401
+                                   TARGET_EXP2SYN, TARGET_NETSTIM, THRESHOLD_TEPS, R123_COLS)
 
-# NetCon target kinds
-TARGET_NONE = 0
-TARGET_EXPSYN = 1
-TARGET_EXP2SYN = 2
-TARGET_NETSTIM = 3
 
-#: threshold crossing time offset NEURON adds to a detected spike (fixed step)
-THRESHOLD_TEPS = 1e-10
+@njit(cache=True)
+def count_steps(t, dt, tstop):
+    """Number of fixed steps NEURON's continuerun takes from t to tstop (t advances by dt/2 twice)."""
+    n = 0
+    while t < tstop - 0.5 * dt:
+        t += 0.5 * dt
+        t += 0.5 * dt
+        n += 1
+    return n
 
 
 @njit(cache=True)
@@ -137,7 +136,6 @@ def heap_pop(qt, qs, qa, qb, qstate):
 # NetStim noise: NEURON 9's per-instance Random123 streams (Philox4x32-10, as nrnran123). Row k of ``ns_rng``
 # (uint64 holding 32-bit words) is [counter c0..c3, which, r0..r3]: counter = (sequence, id3, id1, id2), key
 # (global index 0, 0); the four outputs r of philox(counter) are used in turn, then the counter is incremented.
-R123_COLS = 9
 _PM0, _PM1, _PW0, _PW1 = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85
 
 

@@ -28,7 +28,6 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.sparse import coo_matrix
 
-from neurodyn.cells import _runtime as rt
 from neurodyn.cells.errors import CellError, NonFiniteVoltageError
 from neurodyn.cells.events import Exp2Syn, ExpSyn
 
@@ -158,8 +157,7 @@ def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: f
     st = model._state
     ode = _Ode(model, st)
     dt = float(model.dt)
-    from neurodyn.cells.model import _count_steps
-    nsamp = int(_count_steps(0.0, dt, float(tstop)))
+    nsamp = int(st.kernel.count_steps(0.0, dt, float(tstop)))
     grid = dt * np.arange(nsamp + 1)
     cols = np.zeros((len(st.rec_arr), nsamp))
     jcol = 0
@@ -229,7 +227,7 @@ def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: f
                 ode.eval(y)
                 if flags[s] == 0:
                     flags[s] = 1
-                    rt.emit_spike(int(s), ts, st.src_ptr, st.src_nc, st.nc_kind, st.nc_delay, st.qt, st.qs,
+                    st.kernel.emit_spike(int(s), ts, st.src_ptr, st.src_nc, st.nc_kind, st.nc_delay, st.qt, st.qs,
                                   st.qa, st.qb, st.qstate, st.sp_t, st.sp_s, st.spstate)
                     if st.spstate[0] > len(st.sp_t) - 8:
                         model._flush_spikes(st)
@@ -247,7 +245,7 @@ def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: f
         if st.qstate[0] > len(st.qt) - 4 * (len(st.netcons) + len(st.netstims) + 4):
             model._grow_queue(st)
             ev_args = model._event_args(st)
-        rt.deliver_events(t, *ev_args)
+        st.kernel.deliver_events(t, *ev_args)
         y = ode.pack()
         if jcol < nsamp and grid[jcol + 1] == t:
             record_at([t], y[:, None])

@@ -166,8 +166,7 @@ class NetStim:
         value = _stream_word(value, "NetStim.seed")
         st = self._model._state
         if st is not None and self in st.netstims:
-            from neurodyn.cells import _runtime as rt
-            rt.r123_setseq(st.ns_rng, st.netstims.index(self), value)
+            st.kernel.r123_setseq(st.ns_rng, st.netstims.index(self), value)
 
     def noiseFromRandom123(self, id1: int, id2: int, id3: int = 0) -> None:
         """Use the Random123 stream with these ids (NEURON's ``NetStim.noiseFromRandom123``)."""
@@ -175,8 +174,7 @@ class NetStim:
         self.__dict__["_ids"] = ids
         st = self._model._state
         if st is not None and self in st.netstims:      # during a run: switch streams now, at sequence 0
-            from neurodyn.cells import _runtime as rt
-            rt.r123_newstream(st.ns_rng, st.netstims.index(self), *ids)
+            st.kernel.r123_newstream(st.ns_rng, st.netstims.index(self), *ids)
 
     def hname(self) -> str:
         return f"NetStim[{self._model._netstim_index(self)}]"

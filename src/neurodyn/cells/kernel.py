@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 from neurodyn.cells.mechanisms import Mechanism
+from neurodyn.compiler.paths import cache_root
 
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
@@ -33,9 +34,7 @@ _LOADED: dict[str, object] = {}
 
 def cache_dir() -> Path:
     """Directory holding generated kernel modules (``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``)."""
-    root = os.environ.get("NEURODYN_CACHE_DIR")
-    base = Path(root) if root else Path.home() / ".cache" / "neurodyn"
-    path = base / "cells_kernels"
+    path = cache_root() / "cells_kernels"
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".probe"
@@ -450,18 +449,126 @@ def ode_rhs(y, dydt, capidx, iscap, ic_on, v, parent, a, b, cm, ppf, ncell, num,
     return "\n\n".join(parts) + "\n"
 
 
-def load_kernel(mechs: list[Mechanism]):
-    """Return the generated kernel module for ``mechs`` (generated, written and imported once per source).
+#: functions of the generated module that Python code calls (``m{j}_table`` is added per mechanism)
+MODULE_ENTRIES = ("advance", "record", "initialize_states", "ode_rhs")
+#: functions of :mod:`neurodyn.cells._runtime` that Python code calls
+RUNTIME_ENTRIES = ("count_steps", "r123_newstream", "r123_setseq", "netstim_initialize", "deliver_events",
+                   "emit_spike")
+_RUNTIME_MODULE = "neurodyn.cells._runtime"
+
+
+class CellKernel:
+    """The entry points of the time-stepping kernel for one mechanism set.
+
+    With ``NEURODYN_AOT`` off (the default) the attributes are the Numba functions of the generated module and
+    of :mod:`neurodyn.cells._runtime`. With ``NEURODYN_AOT=1`` and an ahead-of-time library built for this
+    kernel on this machine (:mod:`neurodyn.compiler.aot`), they are the library's functions, so the process never
+    imports Numba; :meth:`build_aot` builds the library from the signatures a run has used (the model does
+    this after its first fixed-step run).
+
+    Attributes
+    ----------
+    key : str
+        Hash of the kernel source (and of the runtime helpers it calls).
+    path : Path
+        The generated module's file.
+    aot : AotLibrary or None
+        The loaded ahead-of-time library, if any.
+    """
+
+    def __init__(self, key: str, path: Path, mechs: list[Mechanism]):
+        from neurodyn.compiler import aot
+        self.key, self.path, self.mechs = key, path, list(mechs)
+        self._module = None
+        self._aot_tried = False
+        self.aot = aot.load_library(key) if aot.enabled() else None
+        if self.aot is None:
+            self._bind_jit()
+        else:
+            for name in self.entry_names:
+                setattr(self, name, self.aot.function(name, lambda n=name: getattr(self._jit_owner(n), n)))
+
+    @property
+    def entry_names(self) -> tuple[str, ...]:
+        return MODULE_ENTRIES + tuple(f"m{j}_table" for j in range(len(self.mechs))) + RUNTIME_ENTRIES
+
+    @property
+    def module(self):
+        """The generated (JIT) module, imported on first use."""
+        if self._module is None:
+            name = self.path.stem
+            spec = importlib.util.spec_from_file_location(name, self.path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self._module = module
+        return self._module
+
+    def _jit_owner(self, name: str):
+        if name in RUNTIME_ENTRIES:
+            return importlib.import_module(_RUNTIME_MODULE)
+        return self.module
+
+    def _bind_jit(self) -> None:
+        for name in self.entry_names:
+            setattr(self, name, getattr(self._jit_owner(name), name))
+
+    def __getattr__(self, name: str):
+        # anything else of the generated module (m0_rates, ...): JIT
+        if name.startswith("_") or name in ("key", "path", "mechs", "aot"):
+            raise AttributeError(name)
+        return getattr(self.module, name)
+
+    def build_aot(self):
+        """Build the ahead-of-time library from every entry point compiled so far (once per process).
+
+        Returns the library's path, or None when there was nothing new to build. Entry points compiled for
+        several argument types, or never run, stay JIT (a library call with other types also goes to the JIT).
+
+        Raises
+        ------
+        AotBuildError
+            If the build fails.
+        """
+        from neurodyn.compiler import aot
+        if self.aot is not None or self._aot_tried:
+            return None
+        self._aot_tried = True
+        mod_disp = {n: getattr(self.module, n) for n in self.entry_names if n not in RUNTIME_ENTRIES}
+        rt = importlib.import_module(_RUNTIME_MODULE)
+        exports, _ = aot.exports_of(str(self.path), mod_disp)
+        rt_exports, _ = aot.exports_of(_RUNTIME_MODULE, {n: getattr(rt, n) for n in RUNTIME_ENTRIES})
+        return aot.build_library(self.key, exports + rt_exports)
+
+    def __repr__(self) -> str:
+        mode = f"AOT {self.aot.path.name}" if self.aot is not None else "JIT"
+        return f"<CellKernel {self.key} ({', '.join(m.name for m in self.mechs)}): {mode}>"
+
+
+_RUNTIME_HASH: str | None = None
+
+
+def _runtime_hash() -> str:
+    global _RUNTIME_HASH
+    if _RUNTIME_HASH is None:
+        here = Path(__file__).resolve().parent
+        _RUNTIME_HASH = hashlib.sha256((here / "_runtime.py").read_bytes()
+                                       + (here / "_codes.py").read_bytes()).hexdigest()[:12]
+    return _RUNTIME_HASH
+
+
+def load_kernel(mechs: list[Mechanism]) -> CellKernel:
+    """Return the kernel for ``mechs`` (its module generated and written once per source).
 
     Examples
     --------
     >>> from neurodyn.cells.mechanisms import HH, PAS
-    >>> mod = load_kernel([PAS, HH])
-    >>> callable(mod.advance)
+    >>> kern = load_kernel([PAS, HH])
+    >>> callable(kern.advance)
     True
     """
     src = _kernel_source(list(mechs))
-    key = hashlib.sha256((_KERNEL_VERSION + src).encode()).hexdigest()[:20]
+    key = hashlib.sha256((_KERNEL_VERSION + _runtime_hash() + src).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]
     name = f"neurodyn_cells_kernel_{key}"
@@ -470,12 +577,9 @@ def load_kernel(mechs: list[Mechanism]):
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(src)
         os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    _LOADED[key] = module
-    return module
+    kernel = CellKernel(key, path, mechs)
+    _LOADED[key] = kernel
+    return kernel
 
 
 def kernel_source(mechs: list[Mechanism]) -> str:
@@ -508,7 +612,7 @@ def evaluate_rates(mech: Mechanism, v, celsius: float = 6.3, table: bool = False
     import numpy as np
     from neurodyn.cells._runtime import table_interp
 
-    mod = load_kernel([mech])
+    mod = load_kernel([mech]).module
     v = np.atleast_1d(np.asarray(v, dtype=float))
     vals = dict(mech.parameters)
     vals.update(params or {})

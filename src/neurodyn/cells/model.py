@@ -23,10 +23,9 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from numba import njit
 
 from neurodyn.errors import SimulationError
-from neurodyn.cells import _runtime as rt
+from neurodyn.cells import _codes as codes
 from neurodyn.cells.errors import (CellError, EventTargetError, NonFiniteVoltageError,
                                    RecordingError)
 from neurodyn.cells.events import (Exp2Syn, ExpSyn, IClamp, NetCon, NetStim, PointReference, PreSyn, Vector)
@@ -45,17 +44,6 @@ def default_model() -> "CellModel":
     if _DEFAULT is None:
         _DEFAULT = CellModel()
     return _DEFAULT
-
-
-@njit(cache=True)
-def _count_steps(t, dt, tstop):
-    """Number of fixed steps NEURON's continuerun takes from t to tstop (t advances by dt/2 twice)."""
-    n = 0
-    while t < tstop - 0.5 * dt:
-        t += 0.5 * dt
-        t += 0.5 * dt
-        n += 1
-    return n
 
 
 class CellModel:
@@ -283,15 +271,15 @@ class CellModel:
         for nc in netcons:
             tg = nc._target
             if tg is None:
-                kinds.append(rt.TARGET_NONE)
+                kinds.append(codes.TARGET_NONE)
                 tidx.append(0)
             elif isinstance(tg, NetStim):
-                kinds.append(rt.TARGET_NETSTIM)
+                kinds.append(codes.TARGET_NETSTIM)
                 tidx.append(ns_index[id(tg)])
             else:
                 if id(tg) not in st.pp_index or id(tg._seg.sec) not in ids:
                     raise EventTargetError(f"{nc!r}: its target is not in the model")
-                kinds.append(rt.TARGET_EXPSYN if isinstance(tg, ExpSyn) else rt.TARGET_EXP2SYN)
+                kinds.append(codes.TARGET_EXPSYN if isinstance(tg, ExpSyn) else codes.TARGET_EXP2SYN)
                 tidx.append(st.pp_index[id(tg)])
         st.nc_kind = np.array(kinds, dtype=np.int64)
         st.nc_tidx = np.array(tidx, dtype=np.int64)
@@ -487,12 +475,12 @@ class CellModel:
         st.vs_flag = np.zeros(st.nv, dtype=np.int64)
         st.ns_S = np.zeros((3, len(st.netstims)))
         # NEURON 9: each NetStim's INITIAL block restarts its Random123 stream (seed(0)) with its ids
-        st.ns_rng = np.zeros((len(st.netstims), rt.R123_COLS), dtype=np.uint64)
+        st.ns_rng = np.zeros((len(st.netstims), codes.R123_COLS), dtype=np.uint64)
         for k, ns in enumerate(st.netstims):
-            rt.r123_newstream(st.ns_rng, k, *ns._ids)
-        rt.netstim_initialize(st.ns_P, st.ns_S, st.ns_rng, st.qt, st.qs, st.qa, st.qb, st.qstate)
+            st.kernel.r123_newstream(st.ns_rng, k, *ns._ids)
+        st.kernel.netstim_initialize(st.ns_P, st.ns_S, st.ns_rng, st.qt, st.qs, st.qa, st.qb, st.qstate)
         self.t = 0.0
-        rt.deliver_events(0.0, *self._event_args(st))
+        st.kernel.deliver_events(0.0, *self._event_args(st))
         # clear recordings and take the t = 0 sample
         for vec in st.vectors:
             vec.clear()
@@ -506,6 +494,8 @@ class CellModel:
         # load (or compile) the time-stepping kernel now, so that continuerun only runs it
         args = self._advance_args(st, float(self.dt), 0)
         st.kernel.advance(0, 0.0, float(self.dt), args[0], args[1], 0, *args[2:])
+        st.kernel.count_steps(0.0, float(self.dt), 0.0)
+        self._maybe_build_aot(st)
 
     def _record_columns(self, st, out, j0, ncol, t) -> None:
         if len(st.rec_arr) == 0:
@@ -541,7 +531,7 @@ class CellModel:
             raise CellError("the model changed (sections, mechanisms, point processes, NetCons or "
                             "recordings) after finitialize(); call finitialize() again")
         dt = float(self.dt)
-        nsteps = int(_count_steps(float(self.t), dt, float(tstop)))
+        nsteps = int(st.kernel.count_steps(float(self.t), dt, float(tstop)))
         if nsteps <= 0:
             return
         self._gather(st)
@@ -557,12 +547,12 @@ class CellModel:
             done_total += int(done)
             if st.qstate[2]:
                 raise SimulationError("event queue overflow (a NetStim with an interval far below dt?)")
-            if status == rt.QUEUE_FULL:
+            if status == codes.QUEUE_FULL:
                 self._grow_queue(st)
                 args = self._advance_args(st, dt, nsteps, out)
-            elif status == rt.SPIKES_FULL:
+            elif status == codes.SPIKES_FULL:
                 self._flush_spikes(st)
-            elif status == rt.NONFINITE:
+            elif status == codes.NONFINITE:
                 self.t = float(t)
                 self._record_columns(st, out, 0, done_total, t)
                 self._scatter(st)
@@ -575,6 +565,27 @@ class CellModel:
         self._record_columns(st, out, 0, nsteps, t)
         self._flush_spikes(st)
         self._scatter(st)
+
+    @staticmethod
+    def _maybe_build_aot(st) -> None:
+        """With ``NEURODYN_AOT=1``: once ``finitialize`` has compiled (or loaded) the JIT kernel, freeze it into
+        an ahead-of-time library (once per mechanism set and machine) so later processes load it without
+        Numba."""
+        from neurodyn.compiler import aot
+        if st.kernel.aot is not None or not aot.enabled():
+            return
+        import sys
+        import time
+        import warnings
+        t0 = time.perf_counter()
+        try:
+            path = st.kernel.build_aot()
+        except aot.AotBuildError as exc:
+            warnings.warn(f"neurodyn: {exc}\nthe JIT kernel stays in use.", RuntimeWarning, stacklevel=4)
+            return
+        if path is not None:
+            print(f"neurodyn: built the ahead-of-time kernel library {path} in {time.perf_counter() - t0:.1f} s "
+                  f"({aot.ENV}=1; later processes load it without Numba)", file=sys.stderr)
 
     def _build_tables(self, st) -> None:
         """Globals, rate tables (at the current celsius, NEURON's DEPEND celsius) and flags per mechanism."""

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from neurodyn._version import __version__
 from neurodyn.compiler.codegen import generate_source
+from neurodyn.compiler.paths import cache_root
 from neurodyn.ir import CircuitIR
 
 __all__ = ["cache_dir", "load_kernel"]
@@ -37,8 +38,7 @@ def generator_fingerprint() -> str:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("NEURODYN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "neurodyn")
-    d = Path(root) / f"kernels-{__version__}"
+    d = cache_root() / f"kernels-{__version__}"
     d.mkdir(parents=True, exist_ok=True)
     return d
 
