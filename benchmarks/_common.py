@@ -71,7 +71,7 @@ class CacheDirs:
     """Temporary kernel-cache directories for the neurodyn workers.
 
     ``warm()`` is one directory reused by every warm run (prime it with one untimed run); ``cold()`` is a new
-    empty directory per run. Both ``NEURODYN_CACHE_DIR`` (generated kernel modules) and ``NUMBA_CACHE_DIR``
+    empty directory per run; ``aot()`` is a warm directory with ahead-of-time libraries (``NEURODYN_AOT=1``). Both ``NEURODYN_CACHE_DIR`` (generated kernel modules) and ``NUMBA_CACHE_DIR``
     (Numba's machine code, including that of neurodyn's runtime helpers) point there, so a cold run really
     compiles everything and no run depends on the user's own caches.
     """
@@ -81,11 +81,17 @@ class CacheDirs:
         self._warm = self.root / "warm"
         self._n = 0
 
-    def env(self, d: Path) -> dict:
-        return {"NEURODYN_CACHE_DIR": str(d / "nd"), "NUMBA_CACHE_DIR": str(d / "numba")}
+    def env(self, d: Path, aot: bool = False) -> dict:
+        return {"NEURODYN_CACHE_DIR": str(d / "nd"), "NUMBA_CACHE_DIR": str(d / "numba"),
+                "NEURODYN_AOT": "1" if aot else "0"}
 
     def warm(self) -> dict:
         return self.env(self._warm)
+
+    def aot(self) -> dict:
+        """Warm directory with ``NEURODYN_AOT=1``: the first (untimed) run builds the ahead-of-time library,
+        later runs load it without Numba."""
+        return self.env(self.root / "aot", aot=True)
 
     def cold(self) -> dict:
         self._n += 1

@@ -301,6 +301,8 @@ class Model:
                 raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
                                   "('heun' or 'rk4') with a small step")
             self._run_adaptive(data, scheme, ds, n_samples, kinds, pos, out, rtol, atol, T)
+        if self.backend == "numba":
+            self.kernel.maybe_build_aot()     # NEURODYN_AOT=1: freeze the kernel for later processes
         prov = self.provenance(
             solver=scheme.name if isinstance(scheme, Tableau) else scheme, step_size=dt, sampling_step_size=ds,
             simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,
@@ -331,6 +333,9 @@ class Model:
         prov = dict(neurodyn_version=__version__, template=self.ir.name, template_hash=self.ir.template_hash,
                     structure_hash=self.ir.structure_hash(), backend=self.backend,
                     created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        lib = getattr(self.kernel, "aot", None)
+        if lib is not None:
+            prov["aot_library"] = lib.path.name       # machine code identical to the JIT kernel's
         prov.update({k: v for k, v in run.items() if v is not None})
         return prov
 

@@ -117,7 +117,13 @@ def test_guard_sends_other_argument_types_to_the_jit():
     for args in bad:
         assert fn(*args) == "jit", [type(a) for a in args]
     assert fn.calls == 1 + len(bad) and fn.fallbacks == len(bad)
-    assert aot._guard_of(types.UniTuple(types.int64, 2)) is None  # not guardable: never exported
+    # tuples (the core kernels take their index arrays as one tuple) are checked element by element
+    tup = aot._make_checker(aot._guard_of(types.Tuple((types.float64[::1], types.int64[::1]))))
+    assert tup((np.zeros(2), np.zeros(3, dtype=np.int64)))
+    assert not tup((np.zeros(2), np.zeros(3)))
+    assert not tup([np.zeros(2), np.zeros(3, dtype=np.int64)])
+    assert not tup((np.zeros(2),))
+    assert aot._guard_of(types.unicode_type) is None              # not guardable: never exported
     del numba
 
 

@@ -29,7 +29,7 @@ df = m.run(1.0, 0.01, outputs={"x": "p/cache_probe/x", "q": "p/cache_probe/q"}, 
 k = m.kernel
 stats = {name: (sum(getattr(k, name).stats.cache_hits.values()), sum(getattr(k, name).stats.cache_misses.values()))
          for name in ("rhs", "run_fixed")}
-print(json.dumps({"file": k.__file__, "cache_dir": str(cache_dir()), "stats": stats,
+print(json.dumps({"file": str(k.path), "cache_dir": str(cache_dir()), "stats": stats,
                   "last": float(df["x"].iloc[-1])}))
 """
 

@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 from neurodyn.cells.mechanisms import Mechanism
+from neurodyn.compiler.aot import EntryPoints
 from neurodyn.compiler.paths import cache_root
 
 ARR_V, ARR_T = 0, 1
@@ -457,92 +458,19 @@ RUNTIME_ENTRIES = ("count_steps", "r123_newstream", "r123_setseq", "netstim_init
 _RUNTIME_MODULE = "neurodyn.cells._runtime"
 
 
-class CellKernel:
-    """The entry points of the time-stepping kernel for one mechanism set.
-
-    With ``NEURODYN_AOT`` off (the default) the attributes are the Numba functions of the generated module and
-    of :mod:`neurodyn.cells._runtime`. With ``NEURODYN_AOT=1`` and an ahead-of-time library built for this
-    kernel on this machine (:mod:`neurodyn.compiler.aot`), they are the library's functions, so the process never
-    imports Numba; :meth:`build_aot` builds the library from the signatures a run has used (the model does
-    this after its first fixed-step run).
-
-    Attributes
-    ----------
-    key : str
-        Hash of the kernel source (and of the runtime helpers it calls).
-    path : Path
-        The generated module's file.
-    aot : AotLibrary or None
-        The loaded ahead-of-time library, if any.
+class CellKernel(EntryPoints):
+    """The entry points of the time-stepping kernel for one mechanism set (see
+    :class:`neurodyn.compiler.aot.EntryPoints`): the Numba functions of the generated module and of
+    :mod:`neurodyn.cells._runtime`, or, with ``NEURODYN_AOT=1`` and a library built for this kernel on this
+    machine, the library's functions (the process never imports Numba). The model builds the library at the
+    end of its first ``finitialize`` with a JIT kernel.
     """
 
     def __init__(self, key: str, path: Path, mechs: list[Mechanism]):
-        from neurodyn.compiler import aot
-        self.key, self.path, self.mechs = key, path, list(mechs)
-        self._module = None
-        self._aot_tried = False
-        self.aot = aot.load_library(key) if aot.enabled() else None
-        if self.aot is None:
-            self._bind_jit()
-        else:
-            for name in self.entry_names:
-                setattr(self, name, self.aot.function(name, lambda n=name: getattr(self._jit_owner(n), n)))
-
-    @property
-    def entry_names(self) -> tuple[str, ...]:
-        return MODULE_ENTRIES + tuple(f"m{j}_table" for j in range(len(self.mechs))) + RUNTIME_ENTRIES
-
-    @property
-    def module(self):
-        """The generated (JIT) module, imported on first use."""
-        if self._module is None:
-            name = self.path.stem
-            spec = importlib.util.spec_from_file_location(name, self.path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            self._module = module
-        return self._module
-
-    def _jit_owner(self, name: str):
-        if name in RUNTIME_ENTRIES:
-            return importlib.import_module(_RUNTIME_MODULE)
-        return self.module
-
-    def _bind_jit(self) -> None:
-        for name in self.entry_names:
-            setattr(self, name, getattr(self._jit_owner(name), name))
-
-    def __getattr__(self, name: str):
-        # anything else of the generated module (m0_rates, ...): JIT
-        if name.startswith("_") or name in ("key", "path", "mechs", "aot"):
-            raise AttributeError(name)
-        return getattr(self.module, name)
-
-    def build_aot(self):
-        """Build the ahead-of-time library from every entry point compiled so far (once per process).
-
-        Returns the library's path, or None when there was nothing new to build. Entry points compiled for
-        several argument types, or never run, stay JIT (a library call with other types also goes to the JIT).
-
-        Raises
-        ------
-        AotBuildError
-            If the build fails.
-        """
-        from neurodyn.compiler import aot
-        if self.aot is not None or self._aot_tried:
-            return None
-        self._aot_tried = True
-        mod_disp = {n: getattr(self.module, n) for n in self.entry_names if n not in RUNTIME_ENTRIES}
-        rt = importlib.import_module(_RUNTIME_MODULE)
-        exports, _ = aot.exports_of(str(self.path), mod_disp)
-        rt_exports, _ = aot.exports_of(_RUNTIME_MODULE, {n: getattr(rt, n) for n in RUNTIME_ENTRIES})
-        return aot.build_library(self.key, exports + rt_exports)
-
-    def __repr__(self) -> str:
-        mode = f"AOT {self.aot.path.name}" if self.aot is not None else "JIT"
-        return f"<CellKernel {self.key} ({', '.join(m.name for m in self.mechs)}): {mode}>"
+        self.mechs = list(mechs)
+        entries = {n: None for n in MODULE_ENTRIES + tuple(f"m{j}_table" for j in range(len(self.mechs)))}
+        entries.update({n: _RUNTIME_MODULE for n in RUNTIME_ENTRIES})
+        super().__init__(key, path, path.stem, entries)
 
 
 _RUNTIME_HASH: str | None = None

@@ -495,7 +495,7 @@ class CellModel:
         args = self._advance_args(st, float(self.dt), 0)
         st.kernel.advance(0, 0.0, float(self.dt), args[0], args[1], 0, *args[2:])
         st.kernel.count_steps(0.0, float(self.dt), 0.0)
-        self._maybe_build_aot(st)
+        st.kernel.maybe_build_aot()     # NEURODYN_AOT=1: freeze the kernel for later processes
 
     def _record_columns(self, st, out, j0, ncol, t) -> None:
         if len(st.rec_arr) == 0:
@@ -565,27 +565,6 @@ class CellModel:
         self._record_columns(st, out, 0, nsteps, t)
         self._flush_spikes(st)
         self._scatter(st)
-
-    @staticmethod
-    def _maybe_build_aot(st) -> None:
-        """With ``NEURODYN_AOT=1``: once ``finitialize`` has compiled (or loaded) the JIT kernel, freeze it into
-        an ahead-of-time library (once per mechanism set and machine) so later processes load it without
-        Numba."""
-        from neurodyn.compiler import aot
-        if st.kernel.aot is not None or not aot.enabled():
-            return
-        import sys
-        import time
-        import warnings
-        t0 = time.perf_counter()
-        try:
-            path = st.kernel.build_aot()
-        except aot.AotBuildError as exc:
-            warnings.warn(f"neurodyn: {exc}\nthe JIT kernel stays in use.", RuntimeWarning, stacklevel=4)
-            return
-        if path is not None:
-            print(f"neurodyn: built the ahead-of-time kernel library {path} in {time.perf_counter() - t0:.1f} s "
-                  f"({aot.ENV}=1; later processes load it without Numba)", file=sys.stderr)
 
     def _build_tables(self, st) -> None:
         """Globals, rate tables (at the current celsius, NEURON's DEPEND celsius) and flags per mechanism."""

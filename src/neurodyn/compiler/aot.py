@@ -58,7 +58,7 @@ from neurodyn.compiler.paths import cache_root
 from neurodyn.errors import InputError, NeurodynError
 
 __all__ = ["ENV", "enabled", "machine_tag", "library_dir", "Export", "exports_of", "build_library",
-           "load_library", "AotLibrary", "GuardedFunction", "AotBuildError"]
+           "load_library", "AotLibrary", "GuardedFunction", "AotBuildError", "EntryPoints"]
 
 #: environment variable switching AOT libraries on (``1``) or off (``0``, the default)
 ENV = "NEURODYN_AOT"
@@ -132,16 +132,18 @@ def library_name(source_key: str) -> str:
 
 @dataclass(frozen=True)
 class Export:
-    """One function to freeze: ``module`` (importable name or path of a ``.py`` file), ``function`` in it,
-    the Numba signature to compile it for, and the name it gets in the library."""
+    """One function to freeze: ``function`` of ``module`` (imported by name, or from the file ``path`` under
+    that name: Numba's cache records the module name), the Numba signature to compile it for, and the name it
+    gets in the library."""
 
     name: str
     module: str
     function: str
     signature: Any
+    path: str | None = None
 
 
-def exports_of(module: str, dispatchers: dict[str, Any]) -> tuple[list[Export], list[str]]:
+def exports_of(module: str, dispatchers: dict[str, Any], path: str | None = None) -> tuple[list[Export], list[str]]:
     """The exports for ``dispatchers`` (name -> njit dispatcher of ``module``): one per function compiled for
     exactly one signature. Returns the exports and the names left out (never run, or run with several
     argument types: those stay JIT)."""
@@ -152,7 +154,7 @@ def exports_of(module: str, dispatchers: dict[str, Any]) -> tuple[list[Export], 
             skipped.append(name)
             continue
         cres = disp.overloads[sigs[0]]
-        out.append(Export(name, module, name, cres.signature))
+        out.append(Export(name, module, name, cres.signature, path))
     return out, skipped
 
 
@@ -165,6 +167,9 @@ def _guard_of(numba_type) -> list | None:
     name = getattr(numba_type, "name", str(numba_type))
     if name in _SCALARS:
         return ["s", _SCALARS[name]]
+    if type(numba_type).__name__ in ("UniTuple", "Tuple"):
+        items = [_guard_of(t) for t in numba_type.types]
+        return None if any(g is None for g in items) else ["t", items]
     dtype = getattr(numba_type, "dtype", None)
     ndim = getattr(numba_type, "ndim", None)
     layout = getattr(numba_type, "layout", None)
@@ -196,6 +201,10 @@ def _check_scalar(kind: str, x) -> bool:
 
 
 def _make_checker(guard: list) -> Callable[[Any], bool]:
+    if guard[0] == "t":
+        items = tuple(_make_checker(g) for g in guard[1])
+        n = len(items)
+        return lambda x: type(x) is tuple and len(x) == n and all(c(e) for c, e in zip(items, x))
     if guard[0] == "s":
         kind = guard[1]
         return lambda x: _check_scalar(kind, x)
@@ -294,6 +303,94 @@ class _LazyJit:
         return self._jit(*args)
 
 
+class EntryPoints:
+    """The functions Python code calls in one generated kernel module (and in shared runtime modules).
+
+    With ``NEURODYN_AOT`` off, or no library built yet, the attributes named in ``entries`` are the JIT
+    dispatchers (the generated module is imported, and with it Numba). With a library for ``key`` on this
+    machine they are its guarded functions and nothing imports Numba unless a call needs the JIT. Any other
+    attribute is looked up in the generated module.
+
+    Parameters
+    ----------
+    key : str
+        Hash of everything the compiled code depends on (kernel source, helper sources).
+    path : Path
+        File of the generated module.
+    module_name : str
+        Name the module is imported under (Numba's cache records it).
+    entries : mapping
+        Entry point name -> importable module holding it, or None for the generated module.
+    """
+
+    def __init__(self, key: str, path: Path, module_name: str, entries: dict[str, str | None]):
+        self._module = None
+        self._aot_tried = False
+        self.key, self.path, self.module_name, self.entries = key, Path(path), module_name, dict(entries)
+        self.aot = load_library(key) if enabled() else None
+        for name in self.entries:
+            if self.aot is None:
+                setattr(self, name, getattr(self._owner(name), name))
+            else:
+                setattr(self, name, self.aot.function(name, lambda n=name: getattr(self._owner(n), n)))
+
+    @property
+    def module(self):
+        """The generated (JIT) module, imported on first use."""
+        if self._module is None:
+            mod = sys.modules.get(self.module_name)
+            if mod is None:
+                spec = importlib.util.spec_from_file_location(self.module_name, self.path)
+                mod = importlib.util.module_from_spec(spec)
+                sys.modules[self.module_name] = mod
+                spec.loader.exec_module(mod)
+            self._module = mod
+        return self._module
+
+    def _owner(self, name: str):
+        owner = self.entries[name]
+        return self.module if owner is None else importlib.import_module(owner)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name in ("key", "path", "module_name", "entries", "aot", "module"):
+            raise AttributeError(name)
+        return getattr(self.module, name)
+
+    def build_aot(self) -> Path | None:
+        """Build the library from every entry point compiled so far (at most once per process); None when a
+        library is already loaded or a build was already tried. Entry points never run, or compiled for several
+        argument types, stay JIT."""
+        if self.aot is not None or self._aot_tried:
+            return None
+        self._aot_tried = True
+        exports = []
+        for name, owner in self.entries.items():
+            found, _ = exports_of(owner or self.module_name, {name: getattr(self._owner(name), name)},
+                                  None if owner else str(self.path))
+            exports += found
+        return build_library(self.key, exports)
+
+    def maybe_build_aot(self) -> Path | None:
+        """With ``NEURODYN_AOT=1`` and a JIT kernel: build the library now (a one-line notice on stderr; a
+        failure is a warning and the JIT stays in use)."""
+        if self.aot is not None or self._aot_tried or not enabled():
+            return None
+        import time
+        t0 = time.perf_counter()
+        try:
+            path = self.build_aot()
+        except AotBuildError as exc:
+            warnings.warn(f"neurodyn: {exc}\nthe JIT kernel stays in use.", RuntimeWarning, stacklevel=3)
+            return None
+        print(f"neurodyn: built the ahead-of-time kernel library {path} in {time.perf_counter() - t0:.1f} s "
+              f"({ENV}=1; later processes load it without Numba)", file=sys.stderr)
+        return path
+
+    def __repr__(self) -> str:
+        mode = f"AOT {self.aot.path.name}" if self.aot is not None else "JIT"
+        return f"<{type(self).__name__} {self.key}: {', '.join(self.entries)} ({mode})>"
+
+
 _LOADED: dict[str, AotLibrary] = {}
 
 
@@ -369,21 +466,30 @@ def _build_from_spec(spec_path: str) -> None:
     cc.output_dir = spec["output_dir"]
     cc.target_cpu = "host"
     for e in spec["exports"]:
-        module = _import(e.module)
-        func = getattr(module, e.function)
-        cc.export(e.name, e.signature)(getattr(func, "py_func", func))
+        func = getattr(_import(e.module, e.path), e.function)
+        cc.export(e.name, e.signature)(_forwarder(func, len(e.signature.args)))
     cc.compile()
 
 
-def _import(ref: str):
-    if ref.endswith(".py"):
-        name = Path(ref).stem      # the name the JIT imported it under (Numba's cache records it)
-        spec = importlib.util.spec_from_file_location(name, ref)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
-    return importlib.import_module(ref)
+def _forwarder(func, nargs: int):
+    """``def f(a0, .., an): return func(a0, .., an)``: pycc compiles the exported function with its own default
+    options; forwarding to the dispatcher keeps the function's own (error model, no runtime, ...)."""
+    names = ", ".join(f"a{i}" for i in range(nargs))
+    ns = {"_target": func}
+    exec(f"def forward({names}):\n    return _target({names})\n", ns)
+    return ns["forward"]
+
+
+def _import(name: str, path: str | None):
+    if path is None:
+        return importlib.import_module(name)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":   # pragma: no cover - runs in the builder subprocess

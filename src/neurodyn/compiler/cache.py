@@ -10,16 +10,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 from neurodyn._version import __version__
+from neurodyn.compiler.aot import EntryPoints
 from neurodyn.compiler.codegen import generate_source
 from neurodyn.compiler.paths import cache_root
 from neurodyn.ir import CircuitIR
 
 __all__ = ["cache_dir", "load_kernel"]
 
-_LOADED: dict[str, ModuleType] = {}
+_LOADED: dict = {}
 _FINGERPRINT: str | None = None
 
 
@@ -43,8 +43,17 @@ def cache_dir() -> Path:
     return d
 
 
-def load_kernel(ir: CircuitIR, backend: str = "numba") -> ModuleType:
-    """Return the kernel module for ``ir`` (generated and written once per structure and backend)."""
+#: functions of a generated kernel module that Python code calls (the AOT library exports these)
+ENTRY_POINTS = ("rhs", "run_fixed")
+
+
+def load_kernel(ir: CircuitIR, backend: str = "numba"):
+    """Return the kernel for ``ir``: its module is generated and written once per structure and backend.
+
+    The ``numpy`` backend gives the module itself; ``numba`` gives its entry points
+    (:class:`neurodyn.compiler.aot.EntryPoints`): the JIT functions, or with ``NEURODYN_AOT=1`` an ahead-of-time
+    library's, which load without importing Numba.
+    """
     key = f"k_{ir.structure_hash()}_{generator_fingerprint()}_{backend}"
     if key in _LOADED:
         return _LOADED[key]
@@ -55,9 +64,13 @@ def load_kernel(ir: CircuitIR, backend: str = "numba") -> ModuleType:
         with os.fdopen(fd, "w") as f:
             f.write(src)
         os.replace(tmp, path)  # atomic: concurrent processes never see a half-written module
-    spec = importlib.util.spec_from_file_location(f"neurodyn_kernels.{key}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    _LOADED[key] = mod
-    return mod
+    name = f"neurodyn_kernels.{key}"
+    if backend == "numba":
+        kernel = EntryPoints(f"{key}-{__version__}", path, name, {n: None for n in ENTRY_POINTS})
+    else:
+        spec = importlib.util.spec_from_file_location(name, path)
+        kernel = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = kernel
+        spec.loader.exec_module(kernel)
+    _LOADED[key] = kernel
+    return kernel
