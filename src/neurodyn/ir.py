@@ -16,14 +16,14 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
-import sympy as sp
+from neurodyn._lazy import sympy as sp
 
 from neurodyn.errors import EquationError, TemplateError, VariablePathError, close_matches
-from neurodyn.lang.equations import parse_equation
 from neurodyn.lang.templates import CircuitTemplate, EdgeSpec, NodeTemplate, OperatorTemplate
 
 __all__ = ["VarIR", "GroupIR", "ProjectionIR", "CircuitIR", "build_ir"]
@@ -52,6 +52,34 @@ class VarIR:
     def key(self) -> tuple:
         return (self.sym, self.kind, self.dtype, sp.srepr(self.expr) if self.expr is not None else None,
                 self.links, self.uses_default, self.driven)
+
+    # A pickled VarIR keeps its expression as SymPy's own pickle and unpickles it on first access, so that a
+    # cached IR (neurodyn.compiler.ir_cache) loads, and runs, without importing SymPy.
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        if name == "expr" and type(value) is _PickledExpr:
+            value = pickle.loads(value.data)
+            object.__setattr__(self, "expr", value)
+        return value
+
+    def __reduce__(self):
+        expr = object.__getattribute__(self, "expr")
+        if expr is not None and type(expr) is not _PickledExpr:
+            expr = _PickledExpr(pickle.dumps(expr, protocol=pickle.HIGHEST_PROTOCOL))
+        return (VarIR, (self.path, self.sym, self.kind, self.dtype, expr, self.links, self.uses_default,
+                        self.driven))
+
+
+class _PickledExpr:
+    """A SymPy expression as bytes until first used (see ``VarIR.__getattribute__``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __reduce__(self):
+        return (_PickledExpr, (self.data,))
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,6 +240,7 @@ def _parse_operator(op: OperatorTemplate) -> _OpParsed:
     key = op.structure_key()
     if key in _PARSE_CACHE:
         return _PARSE_CACHE[key]
+    from neurodyn.lang.equations import parse_equation   # SymPy: only when an operator is parsed
     known = set(op.variables)
     where = op.path or f"operator {op.name!r}"
     states, algebraic = {}, {}

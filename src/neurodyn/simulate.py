@@ -22,6 +22,7 @@ import pandas as pd
 from neurodyn._version import __version__
 from neurodyn.compiler.cache import load_kernel
 from neurodyn.compiler.data import KernelData, build_data
+from neurodyn.compiler.ir_cache import cached_build_ir
 from neurodyn.compiler.layout import DEF
 from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError, close_matches
@@ -539,10 +540,12 @@ class _NonFinite(Exception):
 
 def compile_model(circuit, driven=(), backend: str = "numba", step_size: float | None = None) -> Model:
     """Parse, flatten and compile ``circuit`` (template, name or path); ``driven`` lists input paths that will
-    receive time series. The kernel is cached on disk by structure: a second process does not recompile."""
+    receive time series. The IR is cached on disk by the circuit's definition and the kernel by structure
+    (:mod:`neurodyn.compiler.ir_cache`, :mod:`neurodyn.compiler.cache`): a second process neither reparses
+    nor recompiles."""
     circ = resolve_circuit(circuit)
     b = _backend(backend)
-    ir = build_ir(circ, driven=tuple(sorted(driven)), step_size=step_size)
+    ir = cached_build_ir(circ, driven=tuple(sorted(driven)), step_size=step_size)
     return Model(ir, load_kernel(ir, b), b, circ, tuple(sorted(driven)))
 
 

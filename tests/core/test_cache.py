@@ -41,7 +41,9 @@ def _run(env):
 
 
 def _snapshot(root: Path):
-    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
+    # stored IRs (ir-<version>/) are touched when used (least-recently-used bound): compare their content
+    return {str(p.relative_to(root)): ((p.read_bytes() if p.relative_to(root).parts[0].startswith("ir-")
+                                        else p.stat().st_mtime_ns), p.stat().st_size)
             for p in root.rglob("*") if p.is_file()}
 
 

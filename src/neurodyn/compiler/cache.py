@@ -13,7 +13,6 @@ from pathlib import Path
 
 from neurodyn._version import __version__
 from neurodyn.compiler.aot import EntryPoints
-from neurodyn.compiler.codegen import generate_source
 from neurodyn.compiler.paths import cache_root
 from neurodyn.ir import CircuitIR
 
@@ -59,6 +58,7 @@ def load_kernel(ir: CircuitIR, backend: str = "numba"):
         return _LOADED[key]
     path = cache_dir() / f"{key}.py"
     if not path.exists():
+        from neurodyn.compiler.codegen import generate_source     # SymPy: only when a kernel is generated
         src = generate_source(ir, backend, __version__)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w") as f:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.hoist import HOIST, group_hoisting
+from neurodyn.compiler.hoist import HOIST, hoisted_values
 from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
 from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError
@@ -201,7 +201,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     split = cat(splits, np.int64)
     M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache, dblock, dint,
          split)
-    hoists = tuple((gi, h, g.n) for gi, g in enumerate(ir.groups) if (h := group_hoisting(g)).hoisted)
+    hoists = tuple((gi, h, g.n) for gi, g in enumerate(ir.groups) if (h := hoisted_values(g)).hoisted)
     data = KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hoists)
     data.refresh_hoisted()
     return data

@@ -23,20 +23,27 @@ hk__1*(hk__0 + 2*x)
 """
 from __future__ import annotations
 
+import importlib
+import inspect
+import types
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
+from neurodyn._lazy import sympy as sp
 
-__all__ = ["HOIST", "Hoisting", "group_hoisting"]
+__all__ = ["HOIST", "Hoisting", "HoistedValues", "group_hoisting", "hoisted_values", "install_hoisted_values"]
 
 #: prefix of hoisted constants' names (valid identifiers, distinct from the IR's ``op__var`` symbols)
 HOIST = "hk__"
 #: functions that NumPy evaluates exactly as the kernels do; a constant subexpression containing any other
 #: (Heaviside, Max, sign, ... whose kernel versions are neurodyn's own helpers) is left in the loop
-_SAFE = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin,
-         sp.acos, sp.atan, sp.Abs)
+_SAFE_NAMES = ("Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
+               "atan", "Abs")
+
+
+def _safe_types() -> tuple:
+    return tuple(getattr(sp, n) for n in _SAFE_NAMES)
 
 
 @dataclass
@@ -51,18 +58,19 @@ class Hoisting:
 
     hoisted: dict = field(default_factory=dict)
     rewritten: dict = field(default_factory=dict)
-    _funcs: dict | None = field(default=None, repr=False)
+    _funcs: "HoistedValues | None" = field(default=None, repr=False)
 
     @classmethod
     def of_expressions(cls, exprs: dict, constants: set) -> "Hoisting":
         h = cls()
         names: dict = {}       # hoisted expression -> its symbol
         consts = {str(c) for c in constants}
+        safe = _safe_types()
 
         def is_const(e) -> bool:
             free = e.free_symbols
             return (bool(free) and all(str(s) in consts for s in free)
-                    and all(n.is_Atom or isinstance(n, _SAFE) for n in sp.preorder_traversal(e)))
+                    and all(n.is_Atom or isinstance(n, safe) for n in sp.preorder_traversal(e)))
 
         def name_of(e) -> sp.Symbol:
             if e not in names:
@@ -97,21 +105,65 @@ class Hoisting:
         """Names of the constants the hoisted values depend on."""
         return {str(s) for e in self.hoisted.values() for s in e.free_symbols}
 
-    def evaluate(self, values: dict) -> dict:
-        """Values of the hoisted constants from ``values`` (constant name -> array over the group's nodes).
-
-        A constant that makes one infinite or undefined (tau = 0 in 1/tau) gives inf or nan here, as the
-        unhoisted expression would have in the kernel, whose finiteness check then reports it."""
+    def values(self) -> "HoistedValues":
+        """What the data need at run time (names, constants, NumPy evaluators), without SymPy objects."""
         if self._funcs is None:
-            self._funcs = {}
+            funcs = {}
             for name, e in self.hoisted.items():
                 syms = sorted(e.free_symbols, key=str)
-                self._funcs[name] = ([str(s) for s in syms], sp.lambdify(syms, e, modules="numpy"))
+                f = sp.lambdify(syms, e, modules="numpy")
+                glob = {n: f.__globals__[n] for n in f.__code__.co_names if n in f.__globals__}
+                funcs[name] = ([str(s) for s in syms], inspect.getsource(f), glob, f)
+            self._funcs = HoistedValues(tuple(self.hoisted), frozenset(self.constants()), funcs)
+        return self._funcs
+
+    def evaluate(self, values: dict) -> dict:
+        """Values of the hoisted constants from ``values`` (constant name -> array over the group's nodes)."""
+        return self.values().evaluate(values)
+
+
+class HoistedValues:
+    """The run-time side of a :class:`Hoisting`: the hoisted names, the constants they depend on, and one NumPy
+    function per name (SymPy's ``lambdify`` output: its source and the NumPy names it uses, so that it can be
+    stored and rebuilt without SymPy, giving the same function).
+
+    A constant that makes a value infinite or undefined (tau = 0 in 1/tau) gives inf or nan, as the unhoisted
+    expression would have in the kernel, whose finiteness check then reports it.
+    """
+
+    def __init__(self, names: tuple, constants: frozenset, funcs: dict):
+        self.names, self._constants, self.funcs = tuple(names), frozenset(constants), dict(funcs)
+        self._callables = {}
+        for name, (args, src, glob, f) in self.funcs.items():
+            if f is None:
+                ns = {k: importlib.import_module(v[1]) if isinstance(v, tuple) and v[:1] == ("module",) else v
+                      for k, v in glob.items()}
+                exec(compile(src, f"<hoisted {name}>", "exec"), ns)   # noqa: S102 - our own generated source
+                f = ns["_lambdifygenerated"]
+            self._callables[name] = (args, f)
+
+    @property
+    def hoisted(self) -> tuple:
+        return self.names
+
+    def constants(self) -> frozenset:
+        return self._constants
+
+    def evaluate(self, values: dict) -> dict:
         out = {}
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for name, (syms, f) in self._funcs.items():
+            for name, (syms, f) in self._callables.items():
                 out[name] = np.asarray(f(*[values[s] for s in syms]))
         return out
+
+    def __reduce__(self):
+        def portable(g: dict) -> dict:   # modules (``numpy`` in ``numpy.select(...)``) by name
+            return {k: ("module", v.__name__) if isinstance(v, types.ModuleType) else v for k, v in g.items()}
+        return (HoistedValues, (self.names, self._constants,
+                                {k: (a, src, portable(g), None) for k, (a, src, g, _f) in self.funcs.items()}))
+
+    def __repr__(self) -> str:
+        return f"<HoistedValues {', '.join(self.names)}>"
 
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -126,3 +178,21 @@ def group_hoisting(group) -> Hoisting:
         h = Hoisting.of_expressions(exprs, constants)
         _CACHE[group] = h
     return h
+
+
+_VALUES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def hoisted_values(group) -> HoistedValues:
+    """The run-time side of a group's hoisting (what the layout and the data need): installed from a cached IR
+    (:func:`install_hoisted_values`, no SymPy) or computed from the group's expressions."""
+    v = _VALUES.get(group)
+    if v is None:
+        v = group_hoisting(group).values()
+        _VALUES[group] = v
+    return v
+
+
+def install_hoisted_values(group, values: HoistedValues) -> None:
+    """Use ``values`` (e.g. unpickled with a cached IR) for ``group`` instead of recomputing them."""
+    _VALUES[group] = values

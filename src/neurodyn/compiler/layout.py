@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.hoist import group_hoisting
+from neurodyn.compiler.hoist import hoisted_values
 from neurodyn.ir import CircuitIR
 
 __all__ = ["Layout", "EXT", "DEF", "SNAP"]
@@ -58,7 +58,7 @@ class Layout:
                 elif v.kind == "input" and v.uses_default:
                     slots.append((gi, DEF + v.sym, "p"))
             # constant subexpressions computed once per run (neurodyn.compiler.hoist)
-            slots += [(gi, name, "p") for name in group_hoisting(g).hoisted]
+            slots += [(gi, name, "p") for name in hoisted_values(g).hoisted]
         return cls(slots, {(g, s): k for k, (g, s, _) in enumerate(slots)})
 
     def offsets(self, sizes) -> tuple[np.ndarray, dict]:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from neurodyn.errors import TemplateError, VariablePathError, close_matches
-from neurodyn.lang.equations import replace_term
+from neurodyn.lang.terms import replace_term
 from neurodyn.lang.variables import Declaration, parse_declaration
 from neurodyn.lang.yaml_io import BASE_KINDS, TemplateSource, resolve
 

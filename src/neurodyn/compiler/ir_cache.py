@@ -1,0 +1,169 @@
+"""Built IRs on disk, keyed by the circuit's complete definition, so that a warm process skips SymPy.
+
+Building the IR parses every equation with SymPy and hoists constant subexpressions: ~0.2 s for Jansen-Rit,
+plus ~0.7 s to import SymPy and tear it down at exit, which is most of a short run's wall time once the kernel
+itself is cached. :func:`cached_build_ir` stores each IR it builds (with the run-time side of its hoisted
+constants, :class:`neurodyn.compiler.hoist.HoistedValues`) and returns the stored one when the same circuit is
+compiled again. A stored IR keeps its SymPy expressions pickled until something needs them (code generation,
+Jacobians), so running it never imports SymPy.
+
+The key hashes everything ``build_ir`` reads: the circuit's name, its nodes in order with their templates'
+operators (equations, variable declarations and values, arrays by their bytes), edges with their templates,
+weights, delays and spreads, matrix edges with their arrays, the driven paths and the step size, together with
+the neurodyn version and the source of the IR builder, the template language and the hoisting. A changed
+template file therefore gives a new key, never a stale IR. The directory keeps the ``MAX_ENTRIES`` most recently
+used IRs. ``NEURODYN_IR_CACHE=0`` switches the cache off.
+
+Examples
+--------
+>>> from neurodyn.compiler.ir_cache import circuit_key
+>>> from neurodyn.lang.templates import CircuitTemplate
+>>> jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
+>>> circuit_key(jrc, (), None) == circuit_key(jrc, (), None) != circuit_key(jrc, (), 1e-4)
+True
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from neurodyn._version import __version__
+from neurodyn.compiler.hoist import hoisted_values, install_hoisted_values
+from neurodyn.compiler.paths import cache_root
+
+__all__ = ["ENV", "MAX_ENTRIES", "enabled", "circuit_key", "cached_build_ir", "ir_cache_dir"]
+
+#: environment variable switching the IR cache off (``0``)
+ENV = "NEURODYN_IR_CACHE"
+#: number of stored IRs kept (least recently used ones are deleted beyond it)
+MAX_ENTRIES = 256
+_FINGERPRINT: str | None = None
+
+
+def enabled() -> bool:
+    """False when ``NEURODYN_IR_CACHE`` is ``0``/``off``/``false``/``no``."""
+    return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def _fingerprint() -> str:
+    """Hash of the sources that decide what an IR contains."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        here = Path(__file__).resolve().parent
+        files = [here.parent / "ir.py", here / "hoist.py", here / "ir_cache.py"]
+        files += sorted((here.parent / "lang").glob("*.py"))
+        h = hashlib.sha256(__version__.encode())
+        for f in files:
+            h.update(f.read_bytes())
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+def _feed(h, value) -> None:
+    """Hash ``value`` exactly: arrays by dtype, shape and bytes (their repr is abbreviated), the rest by repr."""
+    if isinstance(value, np.ndarray):
+        h.update(f"<ndarray {value.dtype.str} {value.shape}>".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, (list, tuple)):
+        h.update(f"<{type(value).__name__} {len(value)}>".encode())
+        for v in value:
+            _feed(h, v)
+    else:
+        h.update(repr(value).encode())
+    h.update(b"\x00")
+
+
+def _feed_template(h, template) -> None:
+    _feed(h, (type(template).__name__, template.name))
+    for op in template.operators:
+        _feed(h, (op.name, op.path, tuple(op.equations)))
+        for name, d in sorted(op.variables.items()):
+            _feed(h, (name, d.kind, d.dtype))
+            _feed(h, d.value)
+
+
+def circuit_key(circuit, driven, step_size) -> str:
+    """The cache key of ``build_ir(circuit, driven, step_size)`` (see the module docstring)."""
+    h = hashlib.sha256(_fingerprint().encode())
+    _feed(h, (circuit.name, tuple(sorted(driven or ())), step_size))
+    for name, template in circuit.flat_nodes().items():       # in order: the IR's node order follows it
+        _feed(h, ("node", name))
+        _feed_template(h, template)
+    for e in circuit.flat_edges():
+        _feed(h, ("edge", e.source, e.target, e.spread, tuple(sorted(e.extra.items()))))
+        _feed(h, e.weight)
+        _feed(h, e.delay)
+        if e.template is not None:
+            _feed_template(h, e.template)
+    for m in circuit.flat_matrix_edges():
+        _feed(h, ("matrix", m.source, m.target, tuple(m.sources), tuple(m.targets)))
+        _feed(h, m.weights)
+        _feed(h, m.delays)
+    return h.hexdigest()[:32]
+
+
+def ir_cache_dir() -> Path:
+    """``<cache root>/ir-<version>``, created on demand."""
+    d = cache_root() / f"ir-{__version__}"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _load(path: Path):
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+        ir = entry["ir"]
+        for gi, values in entry["hoists"].items():
+            install_hoisted_values(ir.groups[gi], values)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign cache entry is rebuilt, not fatal
+        warnings.warn(f"neurodyn: ignoring the cached IR {path} ({type(exc).__name__}: {exc}); rebuilding it",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    try:
+        os.utime(path)          # most recently used
+    except OSError:
+        pass
+    return ir
+
+
+def _store(path: Path, ir) -> None:
+    ir.structure_hash()         # memoised in the IR, so a loaded IR never recomputes it (that needs SymPy)
+    hoists = {gi: v for gi, g in enumerate(ir.groups) if (v := hoisted_values(g)).hoisted}
+    data = pickle.dumps({"ir": ir, "hoists": hoists}, protocol=pickle.HIGHEST_PROTOCOL)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)       # atomic: a concurrent reader sees the old entry or the whole new one
+    entries = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-MAX_ENTRIES]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+def cached_build_ir(circuit, driven=(), step_size: float | None = None):
+    """``build_ir(circuit, driven=driven, step_size=step_size)``, from the cache when this exact circuit was
+    built before (by any process)."""
+    from neurodyn.ir import build_ir
+    if not enabled():
+        return build_ir(circuit, driven=driven, step_size=step_size)
+    path = ir_cache_dir() / f"{circuit_key(circuit, driven, step_size)}.pkl"
+    ir = _load(path) if path.exists() else None
+    if ir is None:
+        ir = build_ir(circuit, driven=driven, step_size=step_size)
+        try:
+            _store(path, ir)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            warnings.warn(f"neurodyn: could not store the IR of {circuit.name!r} in {path.parent} ({exc}); "
+                          "it will be rebuilt next time", RuntimeWarning, stacklevel=2)
+    return ir
