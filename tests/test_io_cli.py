@@ -119,3 +119,18 @@ def test_history_errors():
         model.run(1.0, 0.01, outputs={"y": "b/tgt/y"}, solver="heun", history={"a/src/x": [0.0, np.nan]})
     with pytest.raises(InputError, match="not the source of a delayed edge"):
         model.run(1.0, 0.01, outputs={"y": "b/tgt/y"}, solver="heun", history={"b/tgt/y": [0.0, 0.0]})
+
+
+def test_cli_cache_lists_and_clears(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NEURODYN_CACHE_DIR", str(tmp_path))
+    import neurodyn as nd
+    nd.integrate(CircuitTemplate("cli_cache_probe", nodes={"p": NodeTemplate("cli_cache_node", [
+        OperatorTemplate("cli_cache_op", ["x' = -x"], {"x": "output(1.0)"})])}), 0.1, 0.01, solver="euler")
+    assert main(["cache"]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path) in out and "kernels-" in out and "ir-" in out
+    assert any(tmp_path.glob("ir-*/*.pkl"))
+    assert main(["cache", "--clear"]) == 0
+    assert "cleared" in capsys.readouterr().out
+    assert not any(tmp_path.glob("ir-*")) and not any(tmp_path.glob("kernels-*"))
+    assert main(["cache"]) == 0 and "(empty)" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Command line: ``neurodyn run``, ``neurodyn templates``, ``neurodyn brain``.
+"""Command line: ``neurodyn run``, ``neurodyn templates``, ``neurodyn brain``, ``neurodyn cache``.
 
 Examples (shell)::
 
@@ -6,6 +6,7 @@ Examples (shell)::
     neurodyn run JRC --time 2 --dt 1e-4 --solver rk4 --sampling 1e-3 --output jrc.nc --plot jrc.png
     neurodyn brain --node ei_ping_pop --connectome path/to/aal90 --normalise rows --coupling 10 \\
         --time 200 --dt 0.01 --sampling 0.1 --noise 0.01 --seed 1 --output brain.nc --plot brain.png
+    neurodyn cache            # what is cached where (--clear to delete it)
 """
 from __future__ import annotations
 
@@ -145,6 +146,39 @@ def cmd_brain(args) -> int:
     return 0
 
 
+#: cache sub-directories: what each holds
+CACHE_PARTS = (
+    ("kernels-*", "generated model kernels and their Numba machine code"),
+    ("cells_kernels", "generated cell kernels and their Numba machine code"),
+    ("ir-*", "stored IRs (a warm process skips SymPy)"),
+    ("aot", "ahead-of-time kernel libraries (NEURODYN_AOT=1)"),
+)
+
+
+def _du(path: Path) -> tuple[int, int]:
+    files = [p for p in path.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def cmd_cache(args) -> int:
+    """Show what the cache directory holds, per part; ``--clear`` deletes those parts."""
+    import shutil
+    from neurodyn.compiler.paths import cache_root
+    root = cache_root()
+    print(f"cache directory: {root} (set NEURODYN_CACHE_DIR to move it)")
+    found = [(d, what) for pattern, what in CACHE_PARTS for d in sorted(root.glob(pattern)) if d.is_dir()]
+    if not found:
+        print("  (empty)")
+    for d, what in found:
+        n, size = _du(d)
+        print(f"  {d.name:<16} {n:6d} files {size / 2 ** 20:9.1f} MB  {what}")
+        if args.clear:
+            shutil.rmtree(d, ignore_errors=True)
+    if args.clear and found:
+        print(f"cleared {len(found)} part(s); the next run regenerates what it needs")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="neurodyn", description="Neural dynamics across scales.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -185,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--plot", help="write a figure (.png)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_brain)
+    c = sub.add_parser("cache", help="show (or --clear) the cached kernels, IRs and AOT libraries")
+    c.add_argument("--clear", action="store_true", help="delete them (they are rebuilt when needed)")
+    c.set_defaults(func=cmd_cache)
     return p
 
 
