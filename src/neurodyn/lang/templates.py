@@ -35,9 +35,29 @@ def _freeze(d: Mapping | None) -> Mapping:
     return MappingProxyType(dict(d or {}))
 
 
+class _Picklable:
+    """Pickling for the frozen template classes: their read-only mappings (``MappingProxyType``, which the
+    standard pickle refuses) travel as dicts and are frozen again on load, so templates can be sent to worker
+    processes (multiprocessing, Dask) and stored."""
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        proxies = [k for k, v in state.items() if isinstance(v, MappingProxyType)]
+        for k in proxies:
+            state[k] = dict(state[k])
+        state["__frozen_mappings__"] = proxies
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        proxies = set(state.pop("__frozen_mappings__", ()))
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if k in proxies else v)
+
+
 # ----------------------------------------------------------------------------------------------------- operator
 @dataclass(frozen=True, eq=False)
-class OperatorTemplate:
+class OperatorTemplate(_Picklable):
     """Equations and their variable declarations.
 
     Parameters
@@ -137,7 +157,7 @@ class OperatorTemplate:
 
 # --------------------------------------------------------------------------------------------------------- node
 @dataclass(frozen=True, eq=False)
-class NodeTemplate:
+class NodeTemplate(_Picklable):
     """A population: operators whose inputs and outputs connect by variable name.
 
     An operator's input variable ``x`` receives the sum of the outputs named ``x`` of the node's other
@@ -201,7 +221,7 @@ class EdgeTemplate(NodeTemplate):
 
 
 @dataclass(frozen=True)
-class EdgeSpec:
+class EdgeSpec(_Picklable):
     """One edge: ``source`` and ``target`` are ``node/operator/variable`` paths.
 
     ``weight`` scales the source; ``delay`` (model time units) delays it; ``spread`` turns the delay into a
@@ -244,7 +264,7 @@ class EdgeSpec:
 
 
 @dataclass(frozen=True, eq=False)
-class MatrixEdges:
+class MatrixEdges(_Picklable):
     """Many edges at once, as data: ``weights[i, j]`` connects ``sources[j]``'s ``source`` variable to
     ``targets[i]``'s ``target`` input (TVB's [target, source] convention); zero weights are no edges.
 
@@ -307,7 +327,7 @@ class MatrixEdges:
 
 # ------------------------------------------------------------------------------------------------------ circuit
 @dataclass(frozen=True, eq=False)
-class CircuitTemplate:
+class CircuitTemplate(_Picklable):
     """Nodes (and sub-circuits) connected by edges; the unit that is compiled and run.
 
     Paths: ``node/operator/variable``; with sub-circuits ``sub/node/operator/variable``; ``all/op/var``
