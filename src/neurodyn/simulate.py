@@ -26,7 +26,7 @@ from neurodyn.compiler.ir_cache import cached_build_ir
 from neurodyn.compiler.layout import DEF
 from neurodyn.compiler.runtime_numpy import BLOCK_START
 from neurodyn.errors import InputError, SimulationError, SolverError, TemplateError, close_matches
-from neurodyn.ir import CircuitIR, build_ir
+from neurodyn.ir import CircuitIR
 from neurodyn.lang.templates import CircuitTemplate
 from neurodyn.solvers.tableaux import Tableau, resolve_solver
 

@@ -15,9 +15,7 @@ values of mechanism ``j``.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
-import sys
 import tempfile
 import textwrap
 from pathlib import Path

@@ -182,9 +182,6 @@ def _guard_of(numba_type) -> list | None:
     return None
 
 
-_INT64 = (int, np.int64)
-
-
 def _check_scalar(kind: str, x) -> bool:
     t = type(x)
     if kind == "f":
