@@ -22,7 +22,7 @@ from pathlib import Path
 
 from neurodyn.cells.mechanisms import Mechanism
 from neurodyn.compiler.aot import EntryPoints
-from neurodyn.compiler.paths import cache_root
+from neurodyn.compiler.paths import cache_root, source_hash
 
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
@@ -471,16 +471,9 @@ class CellKernel(EntryPoints):
         super().__init__(key, path, path.stem, entries)
 
 
-_RUNTIME_HASH: str | None = None
-
-
 def _runtime_hash() -> str:
-    global _RUNTIME_HASH
-    if _RUNTIME_HASH is None:
-        here = Path(__file__).resolve().parent
-        _RUNTIME_HASH = hashlib.sha256((here / "_runtime.py").read_bytes()
-                                       + (here / "_codes.py").read_bytes()).hexdigest()[:12]
-    return _RUNTIME_HASH
+    here = Path(__file__).resolve().parent
+    return source_hash((here / "_runtime.py", here / "_codes.py"), length=12)
 
 
 def load_kernel(mechs: list[Mechanism]) -> CellKernel:

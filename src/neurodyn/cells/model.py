@@ -494,7 +494,7 @@ class CellModel:
         # load (or compile) the time-stepping kernel now, so that continuerun only runs it
         args = self._advance_args(st, float(self.dt), 0)
         st.kernel.advance(0, 0.0, float(self.dt), args[0], args[1], 0, *args[2:])
-        st.kernel.count_steps(0.0, float(self.dt), 0.0)
+        st.kernel.count_steps(0.0, float(self.dt), 0.0)   # compiled here too, so an AOT build exports it
         st.kernel.maybe_build_aot()     # NEURODYN_AOT=1: freeze the kernel for later processes
 
     def _record_columns(self, st, out, j0, ncol, t) -> None:

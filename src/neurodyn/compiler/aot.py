@@ -36,6 +36,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -49,6 +50,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -58,7 +60,7 @@ from neurodyn.compiler.paths import cache_root
 from neurodyn.errors import InputError, NeurodynError
 
 __all__ = ["ENV", "enabled", "machine_tag", "library_dir", "Export", "exports_of", "build_library",
-           "load_library", "AotLibrary", "GuardedFunction", "AotBuildError", "EntryPoints"]
+           "load_library", "AotLibrary", "GuardedFunction", "AotBuildError", "EntryPoints", "import_file"]
 
 #: environment variable switching AOT libraries on (``1``) or off (``0``, the default)
 ENV = "NEURODYN_AOT"
@@ -86,6 +88,7 @@ def enabled() -> bool:
                      f"libraries) or 0 (JIT only, the default)")
 
 
+@functools.lru_cache(maxsize=None)
 def _cpu_description() -> str:
     """CPU model and ISA feature flags as the OS reports them (no LLVM needed)."""
     try:
@@ -103,6 +106,7 @@ def _cpu_description() -> str:
     return "\n".join(keep)
 
 
+@functools.lru_cache(maxsize=None)
 def _dist_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
     try:
@@ -143,19 +147,16 @@ class Export:
     path: str | None = None
 
 
-def exports_of(module: str, dispatchers: dict[str, Any], path: str | None = None) -> tuple[list[Export], list[str]]:
+def exports_of(module: str, dispatchers: dict[str, Any], path: str | None = None) -> list[Export]:
     """The exports for ``dispatchers`` (name -> njit dispatcher of ``module``): one per function compiled for
-    exactly one signature. Returns the exports and the names left out (never run, or run with several
-    argument types: those stay JIT)."""
-    out, skipped = [], []
+    exactly one signature. Functions never run, or run with several argument types, are left out (they stay
+    JIT)."""
+    out = []
     for name, disp in dispatchers.items():
         sigs = list(getattr(disp, "signatures", ()))
-        if len(sigs) != 1 or not all(_guard_of(t) is not None for t in sigs[0]):
-            skipped.append(name)
-            continue
-        cres = disp.overloads[sigs[0]]
-        out.append(Export(name, module, name, cres.signature, path))
-    return out, skipped
+        if len(sigs) == 1 and all(_guard_of(t) is not None for t in sigs[0]):
+            out.append(Export(name, module, name, disp.overloads[sigs[0]].signature, path))
+    return out
 
 
 # ------------------------------------------------------------------------------------------- argument guards
@@ -236,14 +237,13 @@ class GuardedFunction:
         Returns the JIT function (called at most once, on the first mismatch).
     """
 
-    __slots__ = ("name", "_compiled", "_checks", "_fallback", "_jit", "calls", "fallbacks")
+    __slots__ = ("name", "_compiled", "_checks", "_jit", "calls", "fallbacks")
 
     def __init__(self, name: str, compiled: Callable, guards: Sequence[list], fallback: Callable[[], Callable]):
         self.name = name
         self._compiled = compiled
         self._checks = tuple(_make_checker(g) for g in guards)
-        self._fallback = fallback
-        self._jit = None
+        self._jit = _LazyJit(name, fallback)
         self.calls = 0
         self.fallbacks = 0
 
@@ -256,8 +256,6 @@ class GuardedFunction:
         if self.matches(args):
             return self._compiled(*args)
         self.fallbacks += 1
-        if self._jit is None:
-            self._jit = self._fallback()
         return self._jit(*args)
 
     def __repr__(self) -> str:
@@ -335,13 +333,7 @@ class EntryPoints:
     def module(self):
         """The generated (JIT) module, imported on first use."""
         if self._module is None:
-            mod = sys.modules.get(self.module_name)
-            if mod is None:
-                spec = importlib.util.spec_from_file_location(self.module_name, self.path)
-                mod = importlib.util.module_from_spec(spec)
-                sys.modules[self.module_name] = mod
-                spec.loader.exec_module(mod)
-            self._module = mod
+            self._module = import_file(self.module_name, self.path)
         return self._module
 
     def _owner(self, name: str):
@@ -362,9 +354,8 @@ class EntryPoints:
         self._aot_tried = True
         exports = []
         for name, owner in self.entries.items():
-            found, _ = exports_of(owner or self.module_name, {name: getattr(self._owner(name), name)},
+            exports += exports_of(owner or self.module_name, {name: getattr(self._owner(name), name)},
                                   None if owner else str(self.path))
-            exports += found
         return build_library(self.key, exports)
 
     def maybe_build_aot(self) -> Path | None:
@@ -463,7 +454,8 @@ def _build_from_spec(spec_path: str) -> None:
     cc.output_dir = spec["output_dir"]
     cc.target_cpu = "host"
     for e in spec["exports"]:
-        func = getattr(_import(e.module, e.path), e.function)
+        module = importlib.import_module(e.module) if e.path is None else import_file(e.module, e.path)
+        func = getattr(module, e.function)
         cc.export(e.name, e.signature)(_forwarder(func, len(e.signature.args)))
     cc.compile()
 
@@ -477,15 +469,14 @@ def _forwarder(func, nargs: int):
     return ns["forward"]
 
 
-def _import(name: str, path: str | None):
-    if path is None:
-        return importlib.import_module(name)
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+def import_file(name: str, path) -> ModuleType:
+    """The module ``name`` loaded from the file ``path`` (once per process: reused from ``sys.modules``)."""
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
     return module
 
 

@@ -5,35 +5,25 @@ The cache directory is ``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``; delete 
 """
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 from neurodyn._version import __version__
-from neurodyn.compiler.aot import EntryPoints
-from neurodyn.compiler.paths import cache_root
+from neurodyn.compiler.aot import EntryPoints, import_file
+from neurodyn.compiler.paths import cache_root, source_hash
 from neurodyn.ir import CircuitIR
 
 __all__ = ["cache_dir", "load_kernel"]
 
 _LOADED: dict = {}
-_FINGERPRINT: str | None = None
 
 
 def generator_fingerprint() -> str:
     """Hash of the code generator's own source: a changed generator never reuses old kernels."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        import hashlib
-        h = hashlib.sha256()
-        here = Path(__file__).resolve().parent
-        for name in ("codegen.py", "hoist.py", "layout.py", "runtime_numba.py", "runtime_numpy.py"):
-            h.update((here / name).read_bytes())
-        h.update((here.parent / "ir.py").read_bytes())
-        _FINGERPRINT = h.hexdigest()[:10]
-    return _FINGERPRINT
+    here = Path(__file__).resolve().parent
+    files = [here / n for n in ("codegen.py", "hoist.py", "layout.py", "runtime_numba.py", "runtime_numpy.py")]
+    return source_hash(tuple(files) + (here.parent / "ir.py",), length=10)
 
 
 def cache_dir() -> Path:
@@ -68,9 +58,6 @@ def load_kernel(ir: CircuitIR, backend: str = "numba"):
     if backend == "numba":
         kernel = EntryPoints(f"{key}-{__version__}", path, name, {n: None for n in ENTRY_POINTS})
     else:
-        spec = importlib.util.spec_from_file_location(name, path)
-        kernel = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = kernel
-        spec.loader.exec_module(kernel)
+        kernel = import_file(name, path)
     _LOADED[key] = kernel
     return kernel

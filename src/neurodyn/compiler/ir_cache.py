@@ -35,7 +35,7 @@ import numpy as np
 
 from neurodyn._version import __version__
 from neurodyn.compiler.hoist import hoisted_values, install_hoisted_values
-from neurodyn.compiler.paths import cache_root
+from neurodyn.compiler.paths import cache_root, source_hash
 
 __all__ = ["ENV", "MAX_ENTRIES", "enabled", "circuit_key", "cached_build_ir", "ir_cache_dir"]
 
@@ -43,7 +43,6 @@ __all__ = ["ENV", "MAX_ENTRIES", "enabled", "circuit_key", "cached_build_ir", "i
 ENV = "NEURODYN_IR_CACHE"
 #: number of stored IRs kept (least recently used ones are deleted beyond it)
 MAX_ENTRIES = 256
-_FINGERPRINT: str | None = None
 
 
 def enabled() -> bool:
@@ -53,16 +52,9 @@ def enabled() -> bool:
 
 def _fingerprint() -> str:
     """Hash of the sources that decide what an IR contains."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        here = Path(__file__).resolve().parent
-        files = [here.parent / "ir.py", here / "hoist.py", here / "ir_cache.py"]
-        files += sorted((here.parent / "lang").glob("*.py"))
-        h = hashlib.sha256(__version__.encode())
-        for f in files:
-            h.update(f.read_bytes())
-        _FINGERPRINT = h.hexdigest()[:16]
-    return _FINGERPRINT
+    here = Path(__file__).resolve().parent
+    files = [here.parent / "ir.py", here / "hoist.py", here / "ir_cache.py"] + sorted((here.parent / "lang").glob("*.py"))
+    return source_hash(tuple(files), salt=__version__)
 
 
 def _feed(h, value) -> None:

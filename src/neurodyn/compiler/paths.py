@@ -8,6 +8,8 @@ True
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,3 +21,13 @@ def cache_root() -> Path:
     """The cache root (not created here): ``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``."""
     root = os.environ.get(CACHE_ENV)
     return Path(root).resolve() if root else Path.home() / ".cache" / "neurodyn"
+
+
+@functools.lru_cache(maxsize=None)
+def source_hash(files: tuple, salt: str = "", length: int = 16) -> str:
+    """SHA-256 of ``salt`` and the bytes of ``files`` in order (read once per process), cut to ``length``: the
+    part of a cache key that makes changed source code never reuse old generated or compiled artefacts."""
+    h = hashlib.sha256(salt.encode())
+    for f in files:
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()[:length]
