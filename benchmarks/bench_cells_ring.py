@@ -115,7 +115,7 @@ def main() -> int:
         print(f"neurodyn first run (empty Numba cache, N=10): init {first['init']:.2f} s "
               f"(compilation), run {first['run']:.3f} s")
         # NEURODYN_AOT=1: the first process builds the ahead-of-time library (in finitialize), later ones load
-        # it without Numba (neurodyn.compiler.aot)
+        # it without Numba (neurodyn.backends.numba.aot)
         aot_env = dict(cold_env, NEURODYN_AOT="1")
         build = measure("neurodyn", 10, 11, aot_env)
         print(f"neurodyn NEURODYN_AOT=1 first process (builds the AOT library once): init {build['init']:.1f} s")

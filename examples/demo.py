@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurodyn
+from neurodyn.frontend import CircuitTemplate
 from neurodyn.observables import dominant_frequency, power_spectrum
 
 OUT = Path(__file__).resolve().parent.parent / "out"
@@ -34,7 +35,7 @@ def main() -> None:
     fig, ax = plt.subplots(2, 2, figsize=(12, 7))
 
     # 1. Jansen-Rit: alpha rhythm (SI units: s, V)
-    jrc = neurodyn.CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
+    jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
     res = jrc.run(simulation_time=4.0, step_size=1e-4, sampling_step_size=1e-3, solver="rk4",
                   outputs={"V_pce": "pc/rpo_e_in/v", "V_pci": "pc/rpo_i/v"})
     eeg = (res["V_pce"] + res["V_pci"]).to_numpy()[1000:]   # y1 - y2 (rpo_i carries the negative sign)

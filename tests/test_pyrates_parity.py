@@ -107,7 +107,7 @@ def test_matches_pyrates(name, request):
 def test_gamma_delay_single_edge_matches_pyrates():
     """One gamma-distributed self-edge (delay 1, spread 0.5 -> a 4th-order chain): identical to PyRates."""
     from pyrates.frontend import CircuitTemplate as PT, NodeTemplate as PN
-    from neurodyn.lang.templates import CircuitTemplate, template_from_yaml
+    from neurodyn.frontend import CircuitTemplate, template_from_yaml
     edge = ("p/qif_op/r", "p/qif_op/r_in", None, {"weight": 15.0, "delay": 1.0, "spread": 0.5})
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -13,6 +13,9 @@ from neurodyn._version import __version__
 #: ``import neurodyn.cells`` does not pull in SymPy, pandas and xarray (about 1 s and 100 MB)
 _LAZY = {
     "errors": ("neurodyn", "errors"),
+    "config": ("neurodyn", "config"),
+    "set_options": ("neurodyn.config", None),
+    "get_option": ("neurodyn.config", None),
     "CircuitTemplate": ("neurodyn.lang.templates", None),
     "EdgeTemplate": ("neurodyn.lang.templates", None),
     "NodeTemplate": ("neurodyn.lang.templates", None),
@@ -22,6 +25,7 @@ _LAZY = {
     "compile_model": ("neurodyn.simulate", None),
     "integrate": ("neurodyn.simulate", None),
     "sweep": ("neurodyn.sweep", None),
+    "frontend": ("neurodyn", "frontend"),
     "save": ("neurodyn.io", None),
     "load": ("neurodyn.io", None),
 }

@@ -163,7 +163,7 @@ def _du(path: Path) -> tuple[int, int]:
 def cmd_cache(args) -> int:
     """Show what the cache directory holds, per part; ``--clear`` deletes those parts."""
     import shutil
-    from neurodyn.compiler.paths import cache_root
+    from neurodyn.caching import cache_root
     root = cache_root()
     print(f"cache directory: {root} (set NEURODYN_CACHE_DIR to move it)")
     found = [(d, what) for pattern, what in CACHE_PARTS for d in sorted(root.glob(pattern)) if d.is_dir()]

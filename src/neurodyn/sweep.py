@@ -17,10 +17,8 @@ from typing import Mapping
 import numpy as np
 import xarray as xr
 
-from neurodyn.compiler.cache import load_kernel
 from neurodyn.errors import InputError
-from neurodyn.ir import build_ir, replicate_ir
-from neurodyn.simulate import Model, _backend, resolve_circuit
+from neurodyn.simulate import compile_model, resolve_circuit
 
 __all__ = ["sweep", "parameter_sets"]
 
@@ -80,10 +78,8 @@ def sweep(circuit, params: Mapping[str, object], simulation_time: float, step_si
                                   run_kwargs)
     if chunk_size is not None:
         raise InputError("chunk_size applies to distributed sweeps; pass client=dask.distributed.Client(...)")
-    base = build_ir(circ, step_size=step_size)
-    ir = replicate_ir(base, n)
-    b = _backend(backend)
-    model = Model(ir, load_kernel(ir, b), b, circ)
+    model = compile_model(circ, backend=backend, step_size=step_size, copies=n)
+    base = model.base_ir
     def per_copy(mapping, what):
         """{path: value} for one circuit -> the same for every copy (node 'name' -> 'name#r')."""
         out = {}

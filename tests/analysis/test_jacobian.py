@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurodyn.analysis import (SymbolicSystem, find_fixed_points, homogeneous_node, network_linearisation)
-from neurodyn.compiler.data import build_data
+from neurodyn.backends.data import build_data
 from neurodyn.network import BrainNetwork, Connectome, Coupling
 from neurodyn.simulate import compile_model, resolve_circuit
 

@@ -1,4 +1,4 @@
-"""Ahead-of-time kernel libraries for cells (``NEURODYN_AOT=1``, :mod:`neurodyn.compiler.aot`).
+"""Ahead-of-time kernel libraries for cells (``NEURODYN_AOT=1``, :mod:`neurodyn.backends.numba.aot`).
 
 What must hold: a process that loads the library runs without importing Numba (or SciPy) and gives traces
 and spike times bit-identical to the JIT kernel's (same machine code source, same CPU flags); a library call
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurodyn.compiler import aot
+from neurodyn.backends.numba import aot
 from neurodyn.errors import InputError
 
 # A ring of 4 cells (hh soma + pas dendrite), NetCon chain, one regular and one noisy NetStim (Random123

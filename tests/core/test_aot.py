@@ -1,4 +1,4 @@
-"""Ahead-of-time kernel libraries for the core (``NEURODYN_AOT=1``, :mod:`neurodyn.compiler.aot`).
+"""Ahead-of-time kernel libraries for the core (``NEURODYN_AOT=1``, :mod:`neurodyn.backends.numba.aot`).
 
 Three fresh processes per case, sharing one cache directory: JIT only (``NEURODYN_AOT=0``), the first AOT
 process (runs the JIT kernel, then builds the library), and a process that loads the library. Must hold: the
@@ -72,7 +72,7 @@ def test_mismatched_arguments_go_to_the_jit(tmp_path, monkeypatch):
     """An EntryPoints object whose library exports other types: the run still gives the JIT's result."""
     pytest.importorskip("numba.pycc", reason="numba.pycc (Numba's AOT compiler) is not available")
     import neurodyn as nd
-    from neurodyn.compiler import aot
+    from neurodyn.backends.numba import aot
     from numba import types
 
     model = nd.compile_model("model_templates.neural_mass_models.jansenrit.JRC")

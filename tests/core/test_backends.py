@@ -62,7 +62,7 @@ def test_dense_projection_exact(backend):
     """A fully dense 7 x 5 projection (stored as a matrix, applied four rows at a time with a remainder of
     three): sources x_j' = -x_j give x_j = x_j(0) e^-t; targets y_i' = -y_i + sum_j W_ij x_j give
     y_i = C_i t e^-t with C = W x(0). rk4 at dt 0.01 is accurate to ~1e-10 here, hence atol 1e-9."""
-    from neurodyn.compiler.data import build_data
+    from neurodyn.backends.data import build_data
     from neurodyn.lang.templates import MatrixEdges
 
     rng = np.random.default_rng(3)

@@ -19,7 +19,7 @@ import json, sys
 import numpy as np
 import neurodyn as nd
 from neurodyn import CircuitTemplate, NodeTemplate, OperatorTemplate
-from neurodyn.compiler.cache import cache_dir
+from neurodyn.backends.cache import cache_dir
 # a structure used nowhere else in the test suite
 op = OperatorTemplate("cache_probe", ["x' = -a*x + sin(b*t)", "q = x^3"],
                       {"x": "output(0.5)", "q": "variable(0.0)", "a": 1.5, "b": 2.0})

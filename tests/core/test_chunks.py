@@ -2,7 +2,7 @@
 import numpy as np
 
 import neurodyn as nd
-import neurodyn.simulate as sim
+import neurodyn.solvers.fixed as sim
 from ndcore_models import oscillator_circuit
 from neurodyn.network import BrainNetwork, Connectome, Coupling
 

@@ -1,4 +1,4 @@
-"""Constant subexpressions hoisted out of the time loop (neurodyn.compiler.hoist): the rewritten equations equal
+"""Constant subexpressions hoisted out of the time loop (neurodyn.ir.hoist): the rewritten equations equal
 the originals symbolically for every bundled template, the kernel's right-hand side equals a direct evaluation
 of the original (unhoisted) IR expressions, and hoisted values follow parameter changes and per-node values."""
 import numpy as np
@@ -7,11 +7,12 @@ import sympy as sp
 
 import neurodyn as nd
 from neurodyn import NodeTemplate, OperatorTemplate
-from neurodyn.compiler.data import build_data
-from neurodyn.compiler.hoist import HOIST, Hoisting, group_hoisting
+from neurodyn.backends.data import build_data
+from neurodyn.ir.hoist import HOIST, Hoisting, group_hoisting
 from neurodyn.lang.yaml_io import library_index
 from neurodyn.network import BrainNetwork, Connectome, Coupling
 from neurodyn.simulate import compile_model
+from neurodyn.simulate.binding import set_values
 
 CIRCUITS = [n for n in library_index() if not n.endswith("_pop") and n not in ("theta_pop", "li_node")]
 
@@ -78,7 +79,7 @@ def test_kernel_rhs_equals_original_expressions_after_parameter_change(backend):
                        Coupling("hoist_op/x", "hoist_op/c"))
     model = net.model((), 0.01, backend)
     data = build_data(model.ir, 0.01)
-    model._set_params(data, {"r0/hoist_op/tau": 3.0, "r2/hoist_op/tau": 0.25, "all/hoist_op/b": -1.2})
+    set_values(model.ir, data, {"r0/hoist_op/tau": 3.0, "r2/hoist_op/tau": 0.25, "all/hoist_op/b": -1.2})
     rng = np.random.default_rng(0)
     y = rng.standard_normal(data.y0.size)
     dy = np.zeros_like(y)

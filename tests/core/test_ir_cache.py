@@ -1,4 +1,4 @@
-"""The on-disk IR cache (:mod:`neurodyn.compiler.ir_cache`).
+"""The on-disk IR cache (:mod:`neurodyn.ir.cache`).
 
 Must hold: a second process compiling the same circuit loads the IR instead of building it and never imports
 SymPy, with bit-identical results (also after ``params=`` changes, which re-evaluate the hoisted constants from
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import neurodyn as nd
-from neurodyn.compiler import ir_cache
+from neurodyn.ir import cache as ir_cache
 from neurodyn.frontend import CircuitTemplate, NodeTemplate, OperatorTemplate
 from neurodyn.lang.templates import MatrixEdges
 
@@ -27,7 +27,7 @@ SCRIPT = r'''
 import json, sys
 import numpy as np
 from neurodyn import compile_model
-from neurodyn.compiler.ir_cache import ir_cache_dir
+from neurodyn.ir.cache import ir_cache_dir
 m = compile_model("model_templates.neural_mass_models.jansenrit.JRC")
 a = m.run(0.2, 1e-4, outputs={"v": "pc/rpo_e_in/v"}).to_numpy()
 b = m.run(0.2, 1e-4, outputs={"v": "pc/rpo_e_in/v"}, params={"pc/rpo_e_in/tau": 0.012}).to_numpy()
@@ -124,7 +124,7 @@ def test_loaded_ir_equals_the_built_one(cache):
 def test_results_identical_with_and_without_the_cache(cache, monkeypatch):
     kw = dict(outputs={"v": "pc/rpo_e_in/v"}, params={"pc/rpo_e_in/h": 3.5})
     fresh = nd.compile_model(JRC).run(0.1, 1e-4, **kw).to_numpy()
-    from neurodyn.compiler import hoist
+    from neurodyn.ir import hoist
     cached = ir_cache.cached_build_ir(CircuitTemplate.from_yaml(JRC))
     for g in cached.groups:        # forget the in-process hoisting so the stored evaluators are used
         hoist._VALUES.pop(g, None)
@@ -134,7 +134,8 @@ def test_results_identical_with_and_without_the_cache(cache, monkeypatch):
     for gi, values in entry["hoists"].items():
         hoist.install_hoisted_values(entry["ir"].groups[gi], values)
         assert all(f is None for (_a, _s, _g, f) in values.funcs.values())   # rebuilt from source
-    from neurodyn.simulate import Model, load_kernel
+    from neurodyn.backends.cache import load_kernel
+    from neurodyn.simulate import Model
     model = Model(entry["ir"], load_kernel(entry["ir"], "numba"), "numba")
     again = model.run(0.1, 1e-4, **kw).to_numpy()
     assert np.array_equal(fresh, again)

@@ -75,7 +75,7 @@ def test_shorter_run_is_prefix_of_longer(ou, solver, monkeypatch):
     # Runs are cut into chunks of ~CHUNK_WORK state updates (4000 states here). Chunks of ~7, ~13 and ~1000 steps
     # are forced below, so the 3-, 100- and 300-step runs are all chunked differently. The noise must not
     # depend on the chunking, so each shorter run is a bit-exact prefix of the longer ones.
-    import neurodyn.simulate as sim
+    import neurodyn.solvers.fixed as sim
     kw = dict(outputs={"x": "all/ou/x"}, noise={"all/ou/x": SIGMA}, solver=solver, seed=9)
     runs = []
     for T, steps_per_chunk in ((0.03, 1000), (1.0, 7), (3.0, 13)):

@@ -138,15 +138,21 @@ def test_every_bundled_circuit_has_a_reference_case():
     assert circuits <= covered, f"circuits without a scipy reference case: {sorted(circuits - covered)}"
 
 
-def test_update_var_returns_new_template_and_leaves_original():
+def test_update_var_changes_the_frontend_template_in_place():
+    """PyRates's habit: ``c.update_var(...)`` then ``c.run(...)`` runs the new values (PyRates 1.2.3 changes the
+    circuit in place and returns it); the core's templates stay immutable."""
+    from neurodyn.lang.templates import CircuitTemplate as CoreTemplate
     CT = circuit_template()
     T, dt, ds = 20.0, 1e-3, 1e-2
-    original = CT.from_yaml("model_templates.neural_mass_models.qif.qif")
-    changed = original.update_var(node_vars={"p/qif_op/eta": -3.0})
-    assert changed is not original
-    res_changed = run_neurodyn(changed, ref.qif(eta=-3.0), T, dt, ds)
+    circuit = CT.from_yaml("model_templates.neural_mass_models.qif.qif")
+    assert circuit.update_var(node_vars={"p/qif_op/eta": -3.0}) is circuit
+    res_changed = run_neurodyn(circuit, ref.qif(eta=-3.0), T, dt, ds)
     assert_matches(res_changed, ref.qif(eta=-3.0), T, ds)
-    res_original = run_neurodyn(original, ref.qif(eta=-5.0), T, dt, ds)
+    core = CoreTemplate.from_yaml("model_templates.neural_mass_models.qif.qif")
+    changed = core.update_var(node_vars={"p/qif_op/eta": -3.0})
+    assert changed is not core
+    assert core.flat_nodes()["p"].operator("qif_op").variables["eta"].value == -5.0
+    res_original = run_neurodyn(CT.from_core(core), ref.qif(eta=-5.0), T, dt, ds)
     assert_matches(res_original, ref.qif(eta=-5.0), T, ds)
     # and the two differ for real (eta = -3 is monostable high, eta = -5 from r0 = 0.01 stays low)
     assert abs(res_changed["r"].values[-1] - res_original["r"].values[-1]) > 0.5

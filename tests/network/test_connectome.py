@@ -13,7 +13,7 @@ import scipy.io
 
 from neurodyn.errors import ConnectomeError, NeurodynError
 from neurodyn.network import Connectome, load_connectome, read_aal_table
-from neurodyn.network import connectome as connectome_mod
+from neurodyn.network import formats as connectome_mod
 
 
 @pytest.fixture

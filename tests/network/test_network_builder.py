@@ -318,7 +318,7 @@ def test_step_mode_long_delays_summed_in_blocks(source, with_history):
     with the blocks, a history ring that wraps many times, a user-given history, and a derived source (stored
     after the first stage: blocks computed before that store must be dropped) must all give exactly the
     trajectory of the direct per-step sum (tolerance 1e-12: only the order of the sums differs)."""
-    from neurodyn.compiler.data import block_length
+    from neurodyn.backends.data import block_length
 
     n, dt, n_steps = 24, 0.01, 4000
     rng = np.random.default_rng(11)
@@ -351,7 +351,7 @@ def test_streamed_power_spectrum_equals_welch_of_the_trajectory():
     rhythm (PING, I_ext_e = 10: ~46 Hz, REFERENCE section 3)."""
     from scipy import signal
 
-    import neurodyn.simulate as sim
+    import neurodyn.solvers.fixed as sim
 
     C = random_row_normalised(8, seed=2)
     net = BrainNetwork("ei_ping_pop", C, PING)

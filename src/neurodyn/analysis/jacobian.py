@@ -387,8 +387,8 @@ class SymbolicSystem:
 
 # ------------------------------------------------------------------------------------------------- networks
 def _node_and_couplings(node, couplings):
-    from neurodyn.network.builder import Coupling, _node_template
-    nt = _node_template(node)
+    from neurodyn.network.builder import Coupling, node_template
+    nt = node_template(node)
     cs = (couplings,) if isinstance(couplings, Coupling) else tuple(couplings)
     if not cs:
         raise AnalysisError("give at least one Coupling")

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import textwrap
 from pathlib import Path
 
 from neurodyn.cells.mechanisms import Mechanism
-from neurodyn.compiler.aot import EntryPoints
-from neurodyn.compiler.paths import cache_root, source_hash
+from neurodyn.backends.numba.aot import EntryPoints
+from neurodyn.caching import cache_subdir, source_hash
 
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
@@ -33,15 +32,7 @@ _LOADED: dict[str, object] = {}
 
 def cache_dir() -> Path:
     """Directory holding generated kernel modules (``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``)."""
-    path = cache_root() / "cells_kernels"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".probe"
-        probe.write_text("ok")
-    except OSError:
-        path = Path(tempfile.gettempdir()) / "neurodyn_cells_kernels"
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+    return cache_subdir("cells_kernels")
 
 
 def _names(mech: Mechanism) -> dict[str, str]:
@@ -458,7 +449,7 @@ _RUNTIME_MODULE = "neurodyn.cells._runtime"
 
 class CellKernel(EntryPoints):
     """The entry points of the time-stepping kernel for one mechanism set (see
-    :class:`neurodyn.compiler.aot.EntryPoints`): the Numba functions of the generated module and of
+    :class:`neurodyn.backends.numba.aot.EntryPoints`): the Numba functions of the generated module and of
     :mod:`neurodyn.cells._runtime`, or, with ``NEURODYN_AOT=1`` and a library built for this kernel on this
     machine, the library's functions (the process never imports Numba). The model builds the library at the
     end of its first ``finitialize`` with a JIT kernel.

@@ -464,15 +464,6 @@ class CircuitTemplate(_Picklable):
                 h.update(m.delays.tobytes())
         return h.hexdigest()
 
-    # PyRates-compatible conveniences -------------------------------------------------------------------
-    def run(self, simulation_time: float, step_size: float, **kwargs):
-        """Compile and integrate; see :func:`neurodyn.simulate.integrate` for all arguments."""
-        from neurodyn.simulate import integrate
-        return integrate(self, simulation_time=simulation_time, step_size=step_size, **kwargs)
-
-    def clear(self) -> None:
-        """No-op (PyRates compatibility): neurodyn never mutates templates or leaves build files behind."""
-
     def __repr__(self) -> str:
         n_e = len(self.flat_edges()) + sum(m.n_edges for m in self.flat_matrix_edges())
         return f"<CircuitTemplate {self.name!r}: {len(self.flat_nodes())} nodes, {n_e} edges>"

@@ -52,8 +52,9 @@ def set_model_templates_root(path: str | os.PathLike | None) -> None:
 def model_templates_root() -> Path:
     if _model_templates_root is not None:
         return _model_templates_root
-    env = os.environ.get("NEURODYN_MODEL_TEMPLATES")
-    return Path(env).resolve() if env else LIBRARY_ROOT
+    from neurodyn.config import get_option
+    root = get_option("model_templates")
+    return root if root is not None else LIBRARY_ROOT
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -7,13 +7,8 @@ Examples
 >>> Connectome(np.array([[0.0, 1.0], [1.0, 0.0]])).n_regions
 2
 """
-from neurodyn.network.connectome import (
-    NORMALISATIONS,
-    TVB_DATA_CONNECTOMES,
-    Connectome,
-    load_connectome,
-    read_aal_table,
-)
+from neurodyn.network.connectome import NORMALISATIONS, TVB_DATA_CONNECTOMES, Connectome
+from neurodyn.network.formats import load_connectome, read_aal_table
 
 from neurodyn.network.builder import BrainNetwork, Coupling, Stimulus
 

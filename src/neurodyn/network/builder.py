@@ -18,20 +18,19 @@ Examples
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
 from neurodyn.errors import ConnectomeError, InputError, VariablePathError, close_matches
-from neurodyn.ir import build_ir
-from neurodyn.compiler.cache import load_kernel
 from neurodyn.lang.templates import CircuitTemplate, MatrixEdges, NodeTemplate, template_from_yaml
-from neurodyn.network.connectome import Connectome, load_connectome
-from neurodyn.simulate import Model, _backend
+from neurodyn.network.connectome import Connectome
+from neurodyn.network.formats import load_connectome
+from neurodyn.simulate import Model, compile_model
 
-__all__ = ["Coupling", "Stimulus", "BrainNetwork"]
+__all__ = ["Coupling", "Stimulus", "BrainNetwork", "node_template"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ class Stimulus:
                              f"(got {amplitude}, {start}, {stop})")
 
 
-def _node_template(node) -> NodeTemplate:
+def node_template(node) -> NodeTemplate:
+    """The single node template of ``node`` (a NodeTemplate, a one-node circuit, or a template name)."""
     if isinstance(node, NodeTemplate):
         return node
     if isinstance(node, CircuitTemplate):
@@ -96,7 +96,7 @@ def _node_template(node) -> NodeTemplate:
             raise InputError(f"a network node must be a single node; circuit {node.name!r} has {len(nodes)}")
         return next(iter(nodes.values()))
     t = template_from_yaml(str(node))
-    return _node_template(t)
+    return node_template(t)
 
 
 class BrainNetwork:
@@ -110,13 +110,13 @@ class BrainNetwork:
     speed : float, optional
         Conduction speed (tract-length units per model time unit, e.g. mm/ms); ``None`` = no delays.
     delay_mode : {'cubic', 'linear', 'step'}
-        How delayed values are read (see :mod:`neurodyn.compiler.runtime_numba`); 'step' is TVB's convention
+        How delayed values are read (see :mod:`neurodyn.backends.numba.runtime`); 'step' is TVB's convention
         (nearest step, once per step; zero delays read the state at the start of the step).
     """
 
     def __init__(self, node, connectome, coupling: Coupling | Sequence[Coupling], speed: float | None = None,
                  delay_mode: str = "cubic", name: str | None = None):
-        self.node = _node_template(node)
+        self.node = node_template(node)
         self.connectome = connectome if isinstance(connectome, Connectome) else load_connectome(connectome)
         self.couplings = (coupling,) if isinstance(coupling, Coupling) else tuple(coupling)
         if not self.couplings:
@@ -171,11 +171,8 @@ class BrainNetwork:
         """The compiled model (cached per set of driven inputs, step and backend)."""
         key = (tuple(sorted(driven)), step_size, backend)
         if key not in self._models:
-            circ = self.circuit()
-            ir = build_ir(circ, driven=key[0], step_size=step_size,
-                          zero_delays="history" if self.delay_mode == "step" else "instant")
-            b = _backend(backend)
-            self._models[key] = Model(ir, load_kernel(ir, b), b, circ, key[0])
+            self._models[key] = compile_model(self.circuit(), driven=key[0], backend=backend, step_size=step_size,
+                                              zero_delays="history" if self.delay_mode == "step" else "instant")
         return self._models[key]
 
     # ------------------------------------------------------------------------------------------ running

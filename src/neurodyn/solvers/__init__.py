@@ -1,4 +1,14 @@
-"""Solvers: fixed-step Runge-Kutta schemes as Butcher tableaux, stochastic schemes, adaptive solve_ivp."""
-from neurodyn.solvers.tableaux import TABLEAUX, Tableau, ADAPTIVE_METHODS, resolve_solver
+"""Every integration scheme in one place: fixed-step Runge-Kutta schemes as Butcher tableaux (deterministic and
+stochastic), the registry of names and aliases, the fixed-step driver (chunks of a backend's compiled loop) and
+the adaptive driver (``scipy.integrate.solve_ivp`` on a compiled right-hand side).
 
-__all__ = ["TABLEAUX", "Tableau", "ADAPTIVE_METHODS", "resolve_solver"]
+Examples
+--------
+>>> from neurodyn.solvers import resolve_solver
+>>> resolve_solver("rk4")
+<Tableau 'rk4': 4 stages, order 4>
+"""
+from neurodyn.solvers.registry import ADAPTIVE_METHODS, ALIASES, resolve_solver, solver_names
+from neurodyn.solvers.tableaux import TABLEAUX, Tableau
+
+__all__ = ["ADAPTIVE_METHODS", "ALIASES", "TABLEAUX", "Tableau", "resolve_solver", "solver_names"]

@@ -4,10 +4,11 @@ A scheme is a Butcher tableau (A, b, c) plus, for stochastic schemes with additi
 intermediate state receives the step's Wiener increment: Euler-Maruyama adds it only to the final update;
 stochastic Heun (predictor-corrector, strong order 1 for additive noise) adds it to the predictor too.
 
+A new explicit scheme is one entry of :data:`TABLEAUX` (and, if it has other names, of
+:data:`neurodyn.solvers.registry.ALIASES`): every backend's compiled loop runs any tableau.
+
 Examples
 --------
->>> resolve_solver("heun", noise=True).name
-'stochastic_heun'
 >>> TABLEAUX["rk4"].order
 4
 """
@@ -17,9 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.errors import SolverError
-
-__all__ = ["Tableau", "TABLEAUX", "ADAPTIVE_METHODS", "resolve_solver"]
+__all__ = ["Tableau", "TABLEAUX"]
 
 
 @dataclass(frozen=True)
@@ -53,33 +52,3 @@ TABLEAUX = {
     "euler_maruyama": _t("euler_maruyama", [[0.0]], [1.0], [0.0], 1, [0], True),
     "stochastic_heun": _t("stochastic_heun", [[0, 0], [1, 0]], [0.5, 0.5], [0, 1], 2, [0, 1], True),
 }
-_ALIASES = {"em": "euler_maruyama", "sde_euler": "euler_maruyama", "heun_sde": "stochastic_heun",
-            "sde_heun": "stochastic_heun", "rk2": "midpoint", "runge_kutta": "rk4"}
-#: scipy.integrate.solve_ivp methods usable as ``solver`` (or ``solver='scipy', method=...``)
-ADAPTIVE_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
-
-
-def resolve_solver(solver: str, noise: bool = False) -> Tableau | str:
-    """Map a solver name to a :class:`Tableau` or an adaptive method name.
-
-    With ``noise=True``, 'euler' becomes Euler-Maruyama and 'heun' stochastic Heun; other schemes refuse noise.
-    """
-    name = str(solver)
-    key = _ALIASES.get(name.lower(), name.lower())
-    if name in ADAPTIVE_METHODS or name.upper() in ADAPTIVE_METHODS or key == "scipy":
-        if noise:
-            raise SolverError(f"solver {solver!r} is adaptive and cannot integrate noise; use 'euler_maruyama' "
-                              f"or 'stochastic_heun'")
-        return "RK45" if key == "scipy" else (name if name in ADAPTIVE_METHODS else name.upper())
-    if key not in TABLEAUX:
-        valid = sorted(TABLEAUX) + sorted(_ALIASES) + ["scipy"] + list(ADAPTIVE_METHODS)
-        raise SolverError(f"unknown solver {solver!r}; valid: {', '.join(valid)}")
-    tab = TABLEAUX[key]
-    if noise and not tab.stochastic:
-        if key == "euler":
-            return TABLEAUX["euler_maruyama"]
-        if key == "heun":
-            return TABLEAUX["stochastic_heun"]
-        raise SolverError(f"solver {solver!r} has no stochastic version; with noise use 'euler' "
-                          f"(Euler-Maruyama) or 'heun' (stochastic Heun)")
-    return tab

@@ -1,4 +1,4 @@
-"""NumPy (reference) versions of :mod:`neurodyn.compiler.runtime_numba`'s helpers, vectorised, no compilation."""
+"""NumPy (reference) versions of :mod:`neurodyn.backends.numba.runtime`'s helpers, vectorised, no compilation."""
 from __future__ import annotations
 
 import numpy as np

@@ -5,13 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.hoist import HOIST, hoisted_values
-from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
-from neurodyn.compiler.runtime_numpy import BLOCK_START
+from neurodyn.ir.hoist import HOIST, hoisted_values
+from neurodyn.backends.layout import DEF, EXT, SNAP, Layout
 from neurodyn.errors import InputError
 from neurodyn.ir import CircuitIR
 
-__all__ = ["KernelData", "build_data", "DELAY_MODES", "INPUT_MODES"]
+__all__ = ["KernelData", "build_data", "prime_history", "DELAY_MODES", "INPUT_MODES"]
 
 #: projections with at least this fraction of non-zero weights are stored and applied as dense matrices
 DENSE_FRACTION = 0.25
@@ -71,13 +70,22 @@ class KernelData:
     M: tuple
     dtype: np.dtype
     hoists: tuple = ()     # (group index, Hoisting, number of nodes) of groups with hoisted constants
+    ir: CircuitIR | None = None
+
+    def state_name(self, q: int) -> str:
+        """'node/op/var' of position ``q`` of the state vector (for messages)."""
+        for k, (g, sym, st) in enumerate(self.layout.slots):
+            o, n = self.off[k], self.ir.groups[g].n
+            if st == "y" and o <= q < o + n:
+                return f"{self.ir.groups[g].nodes[q - o]}/{self.ir.groups[g].var(sym).path}"
+        return f"state[{q}]"
 
     def position(self, g: int, sym: str, i: int) -> tuple[str, int]:
         slot = self.layout.slot_of[(g, sym)]
         return self.layout.slots[slot][2], int(self.off[slot] + i)
 
     def refresh_hoisted(self) -> None:
-        """Recompute the hoisted constants (:mod:`neurodyn.compiler.hoist`) from the current parameters in
+        """Recompute the hoisted constants (:mod:`neurodyn.ir.hoist`) from the current parameters in
         ``p``. Called when the data are built and whenever parameters change (``Model.run(params=...)``)."""
         for gi, h, n in self.hoists:
             for name, val in h.evaluate({s: self._p_block(gi, s, n) for s in h.constants()}).items():
@@ -202,6 +210,21 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     M = (sizes, off, hdr, indptr, idx, w, d, ext_arr, ext_pos, tinfo, buf, bstate, hs_arr, dcache, dblock, dint,
          split)
     hoists = tuple((gi, h, g.n) for gi, g in enumerate(ir.groups) if (h := hoisted_values(g)).hoisted)
-    data = KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hoists)
+    data = KernelData(layout, off, y0, p, total["a"], M, np.dtype(dtype), hoists, ir)
     data.refresh_hoisted()
     return data
+
+
+def prime_history(kernel, data: KernelData) -> None:
+    """Fill the history ring of delayed sources with their values at t = 0 (held constant before it).
+
+    Derived sources are evaluated twice, so that those depending on delayed inputs see a consistent history.
+    """
+    from neurodyn.backends.numpy.runtime import push_history
+    y = data.y0.copy()
+    a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
+    dy = np.zeros_like(y)
+    M = data.M
+    for _ in range(2):
+        kernel.rhs(0.0, 0.0, y, dy, a, data.p, M)
+        push_history(y, a, 0, M[12], M[0], M[1], M[10], M[11])

@@ -1,7 +1,7 @@
 """Helpers called by generated Numba kernels: sparse coupling, delay history, external inputs.
 
 All take plain arrays so that kernels compiled for one connectivity run on any other of the same structure.
-Layouts (built by :mod:`neurodyn.compiler.data`):
+Layouts (built by :mod:`neurodyn.backends.data`):
 
 - ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes, step-cache
   offset)`` for projection
@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from neurodyn.compiler.runtime_numpy import BLOCK_START
+from neurodyn.backends.numpy.runtime import BLOCK_START
 
 #: Options of every compiled kernel function and helper. ``_nrt=False`` compiles without Numba's reference-
 #: counted runtime: nothing here allocates (workspaces come from the caller), and without it every array that

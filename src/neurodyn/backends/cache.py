@@ -5,13 +5,11 @@ The cache directory is ``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``; delete 
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from neurodyn._version import __version__
-from neurodyn.compiler.aot import EntryPoints, import_file
-from neurodyn.compiler.paths import cache_root, source_hash
+from neurodyn.backends.numba.aot import EntryPoints, import_file
+from neurodyn.caching import atomic_write, cache_subdir, source_hash
 from neurodyn.ir import CircuitIR
 
 __all__ = ["cache_dir", "load_kernel"]
@@ -22,14 +20,14 @@ _LOADED: dict = {}
 def generator_fingerprint() -> str:
     """Hash of the code generator's own source: a changed generator never reuses old kernels."""
     here = Path(__file__).resolve().parent
-    files = [here / n for n in ("codegen.py", "hoist.py", "layout.py", "runtime_numba.py", "runtime_numpy.py")]
-    return source_hash(tuple(files) + (here.parent / "ir.py",), length=10)
+    ir_dir = here.parent / "ir"
+    files = [here / "codegen.py", here / "layout.py", here / "numba" / "runtime.py", here / "numpy" / "runtime.py",
+             ir_dir / "hoist.py", ir_dir / "types.py", ir_dir / "build.py", ir_dir / "passes.py"]
+    return source_hash(tuple(files), length=10)
 
 
 def cache_dir() -> Path:
-    d = cache_root() / f"kernels-{__version__}"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return cache_subdir(f"kernels-{__version__}")
 
 
 #: functions of a generated kernel module that Python code calls (the AOT library exports these)
@@ -40,7 +38,7 @@ def load_kernel(ir: CircuitIR, backend: str = "numba"):
     """Return the kernel for ``ir``: its module is generated and written once per structure and backend.
 
     The ``numpy`` backend gives the module itself; ``numba`` gives its entry points
-    (:class:`neurodyn.compiler.aot.EntryPoints`): the JIT functions, or with ``NEURODYN_AOT=1`` an ahead-of-time
+    (:class:`neurodyn.backends.numba.aot.EntryPoints`): the JIT functions, or with ``NEURODYN_AOT=1`` an ahead-of-time
     library's, which load without importing Numba.
     """
     key = f"k_{ir.structure_hash()}_{generator_fingerprint()}_{backend}"
@@ -48,12 +46,9 @@ def load_kernel(ir: CircuitIR, backend: str = "numba"):
         return _LOADED[key]
     path = cache_dir() / f"{key}.py"
     if not path.exists():
-        from neurodyn.compiler.codegen import generate_source     # SymPy: only when a kernel is generated
+        from neurodyn.backends.codegen import generate_source     # SymPy: only when a kernel is generated
         src = generate_source(ir, backend, __version__)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(src)
-        os.replace(tmp, path)  # atomic: concurrent processes never see a half-written module
+        atomic_write(path, src)     # concurrent processes never see a half-written module
     name = f"neurodyn_kernels.{key}"
     if backend == "numba":
         kernel = EntryPoints(f"{key}-{__version__}", path, name, {n: None for n in ENTRY_POINTS})

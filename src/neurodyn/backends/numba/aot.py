@@ -11,7 +11,7 @@ How it works
 
 - The functions to freeze are ordinary ``numba.njit`` dispatchers that have run at least once; the exact
   argument types they were compiled for (``Dispatcher.signatures``) become the exported signatures.
-- :func:`build_library` compiles them in a separate process (``python -m neurodyn.compiler.aot SPEC``) for this
+- :func:`build_library` compiles them in a separate process (``python -m neurodyn.backends.numba.aot SPEC``) for this
   machine's CPU model and features, as the JIT does, so the machine code is the JIT's and the results are
   bit-identical (tested).
 - :func:`load_library` imports the module and wraps every function in a :class:`GuardedFunction`: pycc's
@@ -28,7 +28,7 @@ the reason is reported once as a warning.
 
 Examples
 --------
->>> from neurodyn.compiler import aot
+>>> from neurodyn.backends.numba import aot
 >>> aot.enabled() in (True, False)
 True
 >>> len(aot.machine_tag())
@@ -56,8 +56,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from neurodyn._version import __version__
-from neurodyn.compiler.paths import cache_root
-from neurodyn.errors import InputError, NeurodynError
+from neurodyn.caching import cache_subdir
+from neurodyn.config import get_option
+from neurodyn.errors import NeurodynError
 
 __all__ = ["ENV", "enabled", "machine_tag", "library_dir", "Export", "exports_of", "build_library",
            "load_library", "AotLibrary", "GuardedFunction", "AotBuildError", "EntryPoints", "import_file"]
@@ -72,20 +73,14 @@ class AotBuildError(NeurodynError, RuntimeError):
 
 
 def enabled() -> bool:
-    """Whether ``NEURODYN_AOT`` asks for ahead-of-time libraries (``1``/``on``/``true``/``yes``).
+    """The ``aot`` setting (:mod:`neurodyn.config`: ``NEURODYN_AOT=1`` or ``set_options(aot=True)``).
 
     Raises
     ------
     InputError
-        For any other value (a typo must not silently switch the feature off).
+        For a value of ``NEURODYN_AOT`` that is not a boolean (a typo must not silently switch it off).
     """
-    value = os.environ.get(ENV, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise InputError(f"{ENV}={os.environ[ENV]!r} is not understood: use 1 (build and use ahead-of-time kernel "
-                     f"libraries) or 0 (JIT only, the default)")
+    return bool(get_option("aot"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -124,9 +119,7 @@ def machine_tag() -> str:
 
 def library_dir() -> Path:
     """Directory holding AOT libraries (``<cache root>/aot``), created on demand."""
-    d = cache_root() / "aot"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return cache_subdir("aot")
 
 
 def library_name(source_key: str) -> str:
@@ -426,7 +419,7 @@ def build_library(source_key: str, exports: Sequence[Export], *, timeout: float 
     with tempfile.TemporaryDirectory(dir=d, prefix=".build-") as tmp:
         spec = Path(tmp) / "spec.pkl"
         spec.write_bytes(pickle.dumps({"name": name, "output_dir": tmp, "exports": list(exports)}))
-        proc = subprocess.run([sys.executable, "-m", "neurodyn.compiler.aot", str(spec)], capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "neurodyn.backends.numba.aot", str(spec)], capture_output=True,
                               text=True, timeout=timeout)
         built = [p for p in Path(tmp).glob(f"{name}.*") if p.suffix in (".so", ".pyd", ".dylib")]
         if proc.returncode != 0 or not built:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurodyn.compiler.hoist import hoisted_values
+from neurodyn.ir.hoist import hoisted_values
 from neurodyn.ir import CircuitIR
 
 __all__ = ["Layout", "EXT", "DEF", "SNAP"]
@@ -57,7 +57,7 @@ class Layout:
                     slots.append((gi, v.sym, "p"))
                 elif v.kind == "input" and v.uses_default:
                     slots.append((gi, DEF + v.sym, "p"))
-            # constant subexpressions computed once per run (neurodyn.compiler.hoist)
+            # constant subexpressions computed once per run (neurodyn.ir.hoist)
             slots += [(gi, name, "p") for name in hoisted_values(g).hoisted]
         return cls(slots, {(g, s): k for k, (g, s, _) in enumerate(slots)})
 

@@ -3,7 +3,7 @@
 Building the IR parses every equation with SymPy and hoists constant subexpressions: ~0.2 s for Jansen-Rit,
 plus ~0.7 s to import SymPy and tear it down at exit, which is most of a short run's wall time once the kernel
 itself is cached. :func:`cached_build_ir` stores each IR it builds (with the run-time side of its hoisted
-constants, :class:`neurodyn.compiler.hoist.HoistedValues`) and returns the stored one when the same circuit is
+constants, :class:`neurodyn.ir.hoist.HoistedValues`) and returns the stored one when the same circuit is
 compiled again. A stored IR keeps its SymPy expressions pickled until something needs them (code generation,
 Jacobians), so running it never imports SymPy.
 
@@ -11,12 +11,14 @@ The key hashes everything ``build_ir`` reads: the circuit's name, its nodes in o
 operators (equations, variable declarations and values, arrays by their bytes), edges with their templates,
 weights, delays and spreads, matrix edges with their arrays, the driven paths and the step size, together with
 the neurodyn version and the source of the IR builder, the template language and the hoisting. A changed
-template file therefore gives a new key, never a stale IR. The directory keeps the ``MAX_ENTRIES`` most recently
-used IRs. ``NEURODYN_IR_CACHE=0`` switches the cache off.
+template file therefore gives a new key, never a stale IR. The directory keeps at most ``MAX_ENTRIES`` IRs and
+``MAX_BYTES`` bytes, dropping the least recently used first; a single IR larger than ``MAX_ENTRY_BYTES`` (e.g.
+a network of 10^4 regions) is not stored at all, so that a loop over coupling values cannot flood the disk.
+``NEURODYN_IR_CACHE=0`` switches the cache off.
 
 Examples
 --------
->>> from neurodyn.compiler.ir_cache import circuit_key
+>>> from neurodyn.ir.cache import circuit_key
 >>> from neurodyn.lang.templates import CircuitTemplate
 >>> jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
 >>> circuit_key(jrc, (), None) == circuit_key(jrc, (), None) != circuit_key(jrc, (), 1e-4)
@@ -27,33 +29,37 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from neurodyn._version import __version__
-from neurodyn.compiler.hoist import hoisted_values, install_hoisted_values
-from neurodyn.compiler.paths import cache_root, source_hash
+from neurodyn.ir.hoist import hoisted_values, install_hoisted_values
+from neurodyn.caching import atomic_write, cache_subdir, source_hash
+from neurodyn.config import get_option
 
-__all__ = ["ENV", "MAX_ENTRIES", "enabled", "circuit_key", "cached_build_ir", "ir_cache_dir"]
+__all__ = ["ENV", "MAX_ENTRIES", "MAX_BYTES", "MAX_ENTRY_BYTES", "enabled", "circuit_key", "cached_build_ir", "ir_cache_dir"]
 
 #: environment variable switching the IR cache off (``0``)
 ENV = "NEURODYN_IR_CACHE"
 #: number of stored IRs kept (least recently used ones are deleted beyond it)
 MAX_ENTRIES = 256
+#: total bytes of stored IRs kept (a 998-region network's IR is ~16 MB)
+MAX_BYTES = 512 * 2 ** 20
+#: an IR larger than this is built every time instead of stored
+MAX_ENTRY_BYTES = 64 * 2 ** 20
 
 
 def enabled() -> bool:
-    """False when ``NEURODYN_IR_CACHE`` is ``0``/``off``/``false``/``no``."""
-    return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+    """The ``ir_cache`` setting (:mod:`neurodyn.config`; ``NEURODYN_IR_CACHE=0`` switches it off)."""
+    return bool(get_option("ir_cache"))
 
 
 def _fingerprint() -> str:
     """Hash of the sources that decide what an IR contains."""
     here = Path(__file__).resolve().parent
-    files = [here.parent / "ir.py", here / "hoist.py", here / "ir_cache.py"] + sorted((here.parent / "lang").glob("*.py"))
+    files = sorted(here.glob("*.py")) + sorted((here.parent / "lang").glob("*.py"))
     return source_hash(tuple(files), salt=__version__)
 
 
@@ -80,10 +86,10 @@ def _feed_template(h, template) -> None:
             _feed(h, d.value)
 
 
-def circuit_key(circuit, driven, step_size) -> str:
-    """The cache key of ``build_ir(circuit, driven, step_size)`` (see the module docstring)."""
+def circuit_key(circuit, driven, step_size, zero_delays: str = "instant") -> str:
+    """The cache key of ``build_ir(circuit, driven, step_size, zero_delays)`` (see the module docstring)."""
     h = hashlib.sha256(_fingerprint().encode())
-    _feed(h, (circuit.name, tuple(sorted(driven or ())), step_size))
+    _feed(h, (circuit.name, tuple(sorted(driven or ())), step_size, zero_delays))
     for name, template in circuit.flat_nodes().items():       # in order: the IR's node order follows it
         _feed(h, ("node", name))
         _feed_template(h, template)
@@ -102,9 +108,7 @@ def circuit_key(circuit, driven, step_size) -> str:
 
 def ir_cache_dir() -> Path:
     """``<cache root>/ir-<version>``, created on demand."""
-    d = cache_root() / f"ir-{__version__}"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return cache_subdir(f"ir-{__version__}")
 
 
 def _load(path: Path):
@@ -131,28 +135,42 @@ def _store(path: Path, ir) -> None:
     ir.structure_hash()         # memoised in the IR, so a loaded IR never recomputes it (that needs SymPy)
     hoists = {gi: v for gi, g in enumerate(ir.groups) if (v := hoisted_values(g)).hoisted}
     data = pickle.dumps({"ir": ir, "hoists": hoists}, protocol=pickle.HIGHEST_PROTOCOL)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)       # atomic: a concurrent reader sees the old entry or the whole new one
-    entries = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-MAX_ENTRIES]:
+    if len(data) > MAX_ENTRY_BYTES:
+        return
+    atomic_write(path, data)    # a concurrent reader sees the old entry or the whole new one
+    _evict(path.parent)
+
+
+def _evict(directory: Path) -> None:
+    """Delete the least recently used entries beyond ``MAX_ENTRIES`` or ``MAX_BYTES``."""
+    entries = []
+    for p in directory.glob("*.pkl"):
         try:
-            old.unlink()
-        except OSError:
-            pass
+            st = p.stat()
+        except OSError:         # deleted by another process meanwhile
+            continue
+        entries.append((st.st_mtime, st.st_size, p))
+    entries.sort(key=lambda e: e[0], reverse=True)        # newest first
+    total = 0
+    for k, (_, size, p) in enumerate(entries):
+        total += size
+        if k >= MAX_ENTRIES or total > MAX_BYTES:
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
 
-def cached_build_ir(circuit, driven=(), step_size: float | None = None):
-    """``build_ir(circuit, driven=driven, step_size=step_size)``, from the cache when this exact circuit was
-    built before (by any process)."""
-    from neurodyn.ir import build_ir
+def cached_build_ir(circuit, driven=(), step_size: float | None = None, zero_delays: str = "instant"):
+    """``build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)``, from the cache when
+    this exact circuit was built before (by any process)."""
+    from neurodyn.ir.build import build_ir
     if not enabled():
-        return build_ir(circuit, driven=driven, step_size=step_size)
-    path = ir_cache_dir() / f"{circuit_key(circuit, driven, step_size)}.pkl"
+        return build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)
+    path = ir_cache_dir() / f"{circuit_key(circuit, driven, step_size, zero_delays)}.pkl"
     ir = _load(path) if path.exists() else None
     if ir is None:
-        ir = build_ir(circuit, driven=driven, step_size=step_size)
+        ir = build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)
         try:
             _store(path, ir)
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:

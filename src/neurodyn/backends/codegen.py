@@ -3,15 +3,15 @@
 The generated module defines ``rhs(t, tn, y, dy, a, p, M)`` (derivatives at time ``t`` within the step that
 started at ``tn``), ``push(y, a, step, M)`` (store delayed sources in the history ring) and ``run_fixed(...)``,
 the whole fixed-step time loop (explicit Runge-Kutta from a Butcher tableau, with optional additive noise),
-so that no Python runs per step. ``M`` is the tuple of data arrays built by :mod:`neurodyn.compiler.data`.
+so that no Python runs per step. ``M`` is the tuple of data arrays built by :mod:`neurodyn.backends.data`.
 """
 from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from neurodyn.compiler.hoist import HOIST, group_hoisting
-from neurodyn.compiler.layout import DEF, EXT, SNAP, Layout
+from neurodyn.ir.hoist import HOIST, group_hoisting
+from neurodyn.backends.layout import DEF, EXT, SNAP, Layout
 from neurodyn.ir import CircuitIR
 
 __all__ = ["generate_source", "KernelPrinter"]
@@ -67,7 +67,7 @@ import math
 import numpy
 import numpy as np
 {decorator_import}
-from neurodyn.compiler.runtime_{backend} import (nd_heaviside, nd_max, nd_min, nd_real, nd_imag, csr_accum,
+from neurodyn.backends.{backend}.runtime import (nd_heaviside, nd_max, nd_min, nd_real, nd_imag, csr_accum,
     delayed_accum, push_history, ext_apply, first_nonfinite, clip_states, all_finite)
 '''
 
@@ -173,7 +173,7 @@ def generate_source(ir: CircuitIR, backend: str, version: str) -> str:
     layout = Layout.from_ir(ir)
     numba = backend == "numba"
     lines = [HEADER.format(version=version, hash=ir.structure_hash(), backend=backend,
-                           decorator_import=("from numba import njit\nfrom neurodyn.compiler.runtime_numba import "
+                           decorator_import=("from numba import njit\nfrom neurodyn.backends.numba.runtime import "
                                              "KERNEL_OPTIONS") if numba else "")]
     body: list[str] = []
     w = body.append

@@ -1,1 +1,0 @@
-"""Code generation from the IR to kernels (Numba by default, NumPy as the reference backend)."""
