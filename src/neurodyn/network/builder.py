@@ -190,7 +190,8 @@ class BrainNetwork:
                  noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
                  initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
                  fc: str | None = None, psd: Mapping | str | None = None, store: bool = True, memory_limit: float | None = 2e9,
-                 bounds: Mapping | None = None, backend: str = "numba", progress: bool | None = None) -> xr.Dataset:
+                 bounds: Mapping | None = None, backend: str = "numba", progress: bool | None = None,
+                 discard: float = 0.0) -> xr.Dataset:
         """Simulate the network.
 
         Parameters
@@ -225,6 +226,10 @@ class BrainNetwork:
             Bytes the stored trajectories may take; above it a MemoryBudgetError says how large they would be.
         bounds : dict {'op/var': (low, high)}, optional
             Clip states after every stage.
+        discard : float
+            Initial transient (model time units) left out of the observables computed during the run: temporal
+            means, ``fc`` and ``psd`` use the samples with t >= discard only (the stored trajectories and BOLD,
+            whose haemodynamics need the whole input, keep everything).
 
         Returns
         -------
@@ -280,7 +285,10 @@ class BrainNetwork:
             from neurodyn.observables.memory import check_output_memory
             check_output_memory(n_samples, n, len(variables), np.complex128 if model.ir.complex_system
                                 else np.float64, budget=memory_limit)
-        reducers = _Reducers(self, variables, names, bold, fc, ds_, psd)
+        T = float(simulation_time)
+        if not (np.isfinite(discard) and 0.0 <= float(discard) < T):
+            raise InputError(f"discard must be in [0, simulation_time = {T:g}) (model time units), got {discard!r}")
+        reducers = _Reducers(self, variables, names, bold, fc, ds_, psd, discard=float(discard), duration=T)
         res = model.run_array(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
                               sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
                               params=run_params, initial_state=init, delay_mode=self.delay_mode,
@@ -298,6 +306,7 @@ class BrainNetwork:
         reducers.finish(ds)
         prov = dict(res.provenance)
         prov.update(connectome_regions=n, couplings=repr(self.couplings), speed=self.speed if self.speed else "none",
+                    discard=float(discard),
                     node=self.node.name)
         ds.attrs.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in prov.items()})
         return ds
@@ -306,7 +315,8 @@ class BrainNetwork:
 class _Reducers:
     """Observables fed chunk by chunk through Model.run(on_chunk=...)."""
 
-    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period, psd=None):
+    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period, psd=None, discard: float = 0.0,
+                 duration: float | None = None):
         from neurodyn.observables import BalloonWindkessel, RunningCovariance, RunningWelch
         from neurodyn.observables._arrays import seconds_per_unit
         self.n = net.connectome.n_regions
@@ -329,7 +339,15 @@ class _Reducers:
                 raise InputError(f"bold variable {var!r} must be one of the recorded variables {variables}")
             self.bold_col = variables.index(var)
             self.bold_time_unit = cfg.pop("time_unit", "ms")
-            self.bold = BalloonWindkessel(self.n, time_unit=self.bold_time_unit, tr=cfg.pop("tr", 2.0),
+            tr = cfg.pop("tr", 2.0)
+            if duration is not None and tr is not None:
+                seconds = duration * seconds_per_unit(self.bold_time_unit, "BrainNetwork.simulate(bold)")
+                if seconds < float(tr):
+                    raise InputError(f"bold: the run lasts {seconds:g} s of model time ({duration:g} "
+                                     f"{self.bold_time_unit}), shorter than one repetition time tr = {tr} s, so "
+                                     f"it would give no BOLD sample; simulate at least {tr} s, choose a smaller "
+                                     f"tr, or check time_unit (the model's unit of time)")
+            self.bold = BalloonWindkessel(self.n, time_unit=self.bold_time_unit, tr=tr,
                                           params=cfg.pop("params", "spm"), **cfg)
         self.welch = None
         if psd:
@@ -345,17 +363,24 @@ class _Reducers:
                 raise InputError(f"unknown psd option(s) {sorted(cfg)}; valid: variable, nperseg, band, time_unit")
             self.welch = RunningWelch(self.n, nperseg, fs)
         self.dt = sample_period
+        self.discard = discard
         self.active = True
 
     def update(self, times, values):
         v = values.real if np.iscomplexobj(values) else values
+        n = self.n
+        if self.bold is not None:          # the haemodynamics integrate the whole input, transient included
+            self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
+        if self.discard > 0.0:
+            # samples at t >= discard (half a sample of slack against rounding of t = k * dt)
+            keep = int(np.searchsorted(times, self.discard - 0.5 * self.dt))
+            if keep >= v.shape[0]:
+                return
+            v = v[keep:]
         self.total += v.sum(axis=0)
         self.count += v.shape[0]
-        n = self.n
         if self.cov is not None:
             self.cov.update(v[:, self.fc_col * n:(self.fc_col + 1) * n])
-        if self.bold is not None:
-            self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
         if self.welch is not None:
             self.welch.update(v[:, self.psd_col * n:(self.psd_col + 1) * n])
 
