@@ -15,7 +15,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "neurodyn"
 #: top-level modules every package may use (they import no other neurodyn package themselves)
-UTILITIES = {"errors", "config", "_lazy", "_version", "caching"}
+UTILITIES = {"errors", "config", "_lazy", "_version", "caching", "memory"}
 
 
 def _modules():

@@ -191,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--solver", default="rk4", help="euler, heun, rk4, scipy, RK45, DOP853, LSODA, BDF, ...")
     r.add_argument("--sampling", type=float, default=None, help="output interval (multiple of --dt)")
     r.add_argument("--out", action="append", help="record NAME=node/op/var (repeatable; default: all states)")
-    r.add_argument("--backend", default="numba", choices=["numba", "numpy"])
+    r.add_argument("--backend", default=None, choices=["auto", "c", "numba", "numpy"],
+                   help="kernel backend (default: the 'backend' setting, auto: C where a compiler exists, else Numba)")
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--output", help="write results (.nc or .csv)")
     r.add_argument("--plot", help="write a figure (.png)")

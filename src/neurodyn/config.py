@@ -9,6 +9,11 @@ option                    environment variable           meaning
 ``aot``                   ``NEURODYN_AOT``               ahead-of-time kernel libraries (numba.pycc); default off
 ``model_templates``       ``NEURODYN_MODEL_TEMPLATES``   root of ``model_templates.*`` names (default: the bundled
                                                          library)
+``backend``               ``NEURODYN_BACKEND``           kernel backend when a call names none: ``auto`` (default:
+                                                         C where a C compiler exists, else Numba), ``c``,
+                                                         ``numba``, ``numpy``
+``cc``                    ``NEURODYN_CC``                the C backend's compiler (default ``$CC``, ``cc``, ``gcc``
+                                                         or ``clang``); ``none`` switches the C backend off
 ========================  =============================  ==========================================================
 
 The environment is parsed when a setting is first needed, and again only if one of these variables changes
@@ -57,6 +62,20 @@ def _path_or_none(value: Any, where: str) -> Path | None:
     return Path(os.path.expanduser(str(value))).resolve()
 
 
+def _text_or_none(value: Any, where: str) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
+
+
+BACKEND_NAMES = ("auto", "c", "numba", "numpy")
+
+
+def _backend_name(value: Any, where: str) -> str:
+    name = "auto" if value in (None, "default") else str(value).strip().lower()
+    if name not in BACKEND_NAMES:
+        raise InputError(f"{where}={value!r}: unknown backend; {close_matches(name, BACKEND_NAMES)}")
+    return name
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its environment variable, parser, default and meaning."""
@@ -76,6 +95,10 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
     Option("aot", "NEURODYN_AOT", _bool, False, "build and use ahead-of-time kernel libraries (numba.pycc)"),
     Option("model_templates", "NEURODYN_MODEL_TEMPLATES", _path_or_none, None,
            "root of model_templates.* names (None: the bundled library)"),
+    Option("backend", "NEURODYN_BACKEND", _backend_name, "auto",
+           "kernel backend when none is given: 'auto' (C if a compiler exists, else Numba), 'c', 'numba', 'numpy'"),
+    Option("cc", "NEURODYN_CC", _text_or_none, None,
+           "C compiler of the C backend (None: $CC, cc, gcc or clang on the PATH; 'none' switches C off)"),
 )}
 
 _overrides: dict[str, Any] = {}          # set_options values, on top of the environment

@@ -42,7 +42,7 @@ def parameter_sets(params: Mapping[str, object], grid: bool = False) -> dict[str
 
 
 def sweep(circuit, params: Mapping[str, object], simulation_time: float, step_size: float, outputs=None,
-          grid: bool = False, backend: str = "numba", client=None, chunk_size: int | None = None,
+          grid: bool = False, backend: str | None = None, client=None, chunk_size: int | None = None,
           **run_kwargs) -> xr.Dataset:
     """Run one circuit for many parameter sets at once.
 

@@ -1,4 +1,5 @@
-"""Kernels are cached on disk by structure: a second Python process neither regenerates nor recompiles.
+"""Kernels are cached on disk by structure: a second Python process neither regenerates nor recompiles (Numba
+kernels, and C libraries).
 
 Evidence (no wall-clock thresholds): the generated module and numba's cache files (index ``.nbi`` and data
 ``.nbc``) exist after the first process; the second process finds every file unchanged (same set, same mtimes
@@ -24,7 +25,7 @@ from neurodyn.backends.cache import cache_dir
 op = OperatorTemplate("cache_probe", ["x' = -a*x + sin(b*t)", "q = x^3"],
                       {"x": "output(0.5)", "q": "variable(0.0)", "a": 1.5, "b": 2.0})
 circ = CircuitTemplate("cache_probe", nodes={"p": NodeTemplate("cache_probe_node", [op])})
-m = nd.compile_model(circ)
+m = nd.compile_model(circ, backend="numba")
 df = m.run(1.0, 0.01, outputs={"x": "p/cache_probe/x", "q": "p/cache_probe/q"}, solver="rk4")
 k = m.kernel
 stats = {name: (sum(getattr(k, name).stats.cache_hits.values()), sum(getattr(k, name).stats.cache_misses.values()))
@@ -45,6 +46,36 @@ def _snapshot(root: Path):
     return {str(p.relative_to(root)): ((p.read_bytes() if p.relative_to(root).parts[0].startswith("ir-")
                                         else p.stat().st_mtime_ns), p.stat().st_size)
             for p in root.rglob("*") if p.is_file()}
+
+
+C_SCRIPT = r"""
+import json, sys
+import neurodyn as nd
+from neurodyn import CircuitTemplate, NodeTemplate, OperatorTemplate
+op = OperatorTemplate("cache_probe", ["x' = -a*x + sin(b*t)", "q = x^3"],
+                      {"x": "output(0.5)", "q": "variable(0.0)", "a": 1.5, "b": 2.0})
+circ = CircuitTemplate("cache_probe", nodes={"p": NodeTemplate("cache_probe_node", [op])})
+m = nd.compile_model(circ, backend="c")
+df = m.run(1.0, 0.01, outputs={"x": "p/cache_probe/x"}, solver="rk4")
+print(json.dumps({"file": str(m.kernel.path), "last": float(df["x"].iloc[-1]), "sympy": "sympy" in sys.modules}))
+"""
+
+
+def test_second_process_loads_the_c_library(tmp_path):
+    """The C backend: the library is built once; a second process loads it (no file written, no SymPy)."""
+    from neurodyn.backends.c.build import find_compiler
+    if find_compiler() is None:
+        pytest.skip("no C compiler: the C backend is off")
+    env = dict(os.environ, NEURODYN_CACHE_DIR=str(tmp_path), PYTHONPATH=str(SRC))
+    run = lambda: json.loads(subprocess.run([sys.executable, "-c", C_SCRIPT], env=env, capture_output=True,  # noqa
+                                            text=True, timeout=300, check=True).stdout.strip().splitlines()[-1])
+    first = run()
+    lib = Path(first["file"])
+    assert lib.suffix == ".so" and lib.is_file() and Path(str(lib) + ".sha256").is_file()
+    before = _snapshot(tmp_path)
+    second = run()
+    assert second["file"] == first["file"] and second["last"] == first["last"]
+    assert _snapshot(tmp_path) == before and not second["sympy"]
 
 
 def test_second_process_does_not_recompile(tmp_path):

@@ -177,7 +177,7 @@ def test_unknown_output_path(leak):
 @pytest.mark.parametrize("T, dt, what", [
     (1.0, 0.0, "step_size"), (1.0, -0.1, "step_size"), (1.0, np.nan, "step_size"), (1.0, np.inf, "step_size"),
     (0.0, 0.1, "simulation_time"), (-1.0, 0.1, "simulation_time"), (np.inf, 0.1, "simulation_time"),
-    (np.nan, 0.1, "simulation_time"), (1.0, "a", "step_size"), (0.01, 0.1, "shorter than one step"),
+    (np.nan, 0.1, "simulation_time"), (1.0, "a", "step_size"), (0.01, 0.1, r"step_size \(0.1\) is longer than"),
 ])
 def test_bad_times(leak, T, dt, what):
     with pytest.raises(InputError, match=what):
@@ -185,7 +185,8 @@ def test_bad_times(leak, T, dt, what):
 
 
 def test_sampling_step_not_multiple(leak):
-    with pytest.raises(InputError, match=r"sampling_step_size \(0.15\) must be a whole multiple of step_size"):
+    with pytest.raises(InputError, match=r"sampling_step_size \(0.15\) is not a whole number of steps of "
+                                         r"step_size \(0.1\): use sampling_step_size=0.1 or 0.2"):
         nd.integrate(leak, 1.0, 0.1, sampling_step_size=0.15, backend=B)
     with pytest.raises(InputError, match="sampling_step_size"):
         nd.integrate(leak, 1.0, 0.1, sampling_step_size=0.05, backend=B)
@@ -293,3 +294,21 @@ def test_fixed_step_nan_names_state():
     with pytest.raises(SimulationError, match=r"a/nanop/z.*t = 0\.7 \(step 7") as exc, np.errstate(invalid="ignore"):
         nd.integrate(_nan_circuit(), 1.0, 0.1, solver="euler", backend=B)
     assert "nan" in str(exc.value)
+
+
+def test_time_grids_are_never_shortened_in_silence(leak):
+    """A run covers exactly the requested interval or says which values would (issue: 1.05 / 0.1 used to run
+    10 steps, i.e. 1.0 time units, without a word)."""
+    with pytest.raises(InputError, match=r"simulation_time \(1.05\) is not a whole number of steps of step_size "
+                                         r"\(0.1\): use simulation_time=1 or 1.1"):
+        nd.integrate(leak, 1.05, 0.1, backend=B)
+    with pytest.raises(InputError, match=r"simulation_time \(1\) is not a whole number of steps of "
+                                         r"sampling_step_size \(0.3\): use simulation_time=0.9 or 1.2"):
+        nd.integrate(leak, 1.0, 0.1, sampling_step_size=0.3, backend=B)
+    with pytest.raises(InputError, match=r"sampling_step_size \(2\) is longer than simulation_time"):
+        nd.integrate(leak, 1.0, 0.1, sampling_step_size=2.0, backend=B)
+    # decimal inputs that are whole multiples up to rounding run, over exactly the asked interval
+    df = nd.integrate(leak, 0.3, 0.1, backend=B)
+    assert len(df) == 3 and np.allclose(df.index, [0.0, 0.1, 0.2])
+    df = nd.integrate(leak, 1.0, 0.1, sampling_step_size=0.2, backend=B)
+    assert len(df) == 5 and df.index[-1] == pytest.approx(0.8)

@@ -160,3 +160,31 @@ def test_cache_is_bounded_and_can_be_switched_off(cache, monkeypatch):
     before = set(ir_cache.ir_cache_dir().glob("*.pkl"))
     ir_cache.cached_build_ir(_circuit(tau=0.4, name="irc_off"))
     assert set(ir_cache.ir_cache_dir().glob("*.pkl")) == before
+
+
+def test_a_swapped_entry_is_never_run_as_another_model(cache):
+    """Each entry carries its own key: copying model A's file over model B's name is detected (B is rebuilt,
+    with a warning), so B never runs A's equations."""
+    a, b = _circuit(tau=0.1, name="irc_swap_a"), _circuit(tau=0.7, name="irc_swap_b")
+    ir_a = ir_cache.cached_build_ir(a)
+    ir_cache.cached_build_ir(b)
+    d = ir_cache.ir_cache_dir()
+    path_a, path_b = d / f"{ir_cache.circuit_key(a, (), None)}.pkl", d / f"{ir_cache.circuit_key(b, (), None)}.pkl"
+    path_b.write_bytes(path_a.read_bytes())
+    with pytest.warns(RuntimeWarning, match="stored under the key"):
+        ir_b = ir_cache.cached_build_ir(b)
+    assert ir_b.name == "irc_swap_b" and ir_a.name == "irc_swap_a"
+    assert pickle.loads(path_b.read_bytes())["key"] == path_b.stem       # rebuilt and stored under its own key
+
+
+def test_total_bytes_are_capped_and_huge_irs_are_not_stored(cache, monkeypatch):
+    for tau in (0.1, 0.2, 0.3):
+        ir_cache.cached_build_ir(_circuit(tau=tau, name="irc_bytes"))
+    sizes = [p.stat().st_size for p in ir_cache.ir_cache_dir().glob("*.pkl")]
+    monkeypatch.setattr(ir_cache, "MAX_BYTES", int(1.5 * max(sizes)))
+    ir_cache.cached_build_ir(_circuit(tau=0.4, name="irc_bytes"))
+    assert len(list(ir_cache.ir_cache_dir().glob("*.pkl"))) == 1        # only the newest fits the cap
+    monkeypatch.setattr(ir_cache, "MAX_ENTRY_BYTES", 10)
+    circ = _circuit(tau=0.5, name="irc_bytes")
+    ir_cache.cached_build_ir(circ)
+    assert not (ir_cache.ir_cache_dir() / f"{ir_cache.circuit_key(circ, (), None)}.pkl").exists()

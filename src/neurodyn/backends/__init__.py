@@ -1,5 +1,5 @@
 """Kernels from IRs: the memory layout (:mod:`~neurodyn.backends.layout`), the data a kernel reads
-(:mod:`~neurodyn.backends.data`), code generation (:mod:`~neurodyn.backends.codegen`), the kernel cache
+(:mod:`~neurodyn.backends.data`), the backend-neutral plan of a right-hand side (:mod:`~neurodyn.backends.plan`), code generation (:mod:`~neurodyn.backends.pysource`, :mod:`~neurodyn.backends.c`), the kernel cache
 (:mod:`~neurodyn.backends.cache`) and the backends (:mod:`~neurodyn.backends.numba`,
 :mod:`~neurodyn.backends.numpy`).
 

@@ -1,10 +1,27 @@
-"""Kernel modules on disk, keyed by the IR's structure hash, so a second process never regenerates or
-recompiles (Numba's ``cache=True`` stores machine code next to the module).
+"""The kernel cache: one generated kernel per IR structure and backend, on disk, so that a second process never
+regenerates or recompiles.
 
-The cache directory is ``$NEURODYN_CACHE_DIR`` or ``~/.cache/neurodyn``; delete it to force a rebuild.
+- ``c``: a shared library compiled from generated C by the system compiler (:mod:`neurodyn.backends.c`), loaded
+  with ctypes: no Numba, no SymPy in a warm process;
+- ``numba``: a generated module compiled by Numba (``cache=True`` keeps its machine code next to it), or its
+  ahead-of-time library (``aot`` setting);
+- ``numpy``: the same generated module run by NumPy (the reference).
+
+``auto`` (the default) takes C when a C compiler exists and the model is real-valued, else Numba; the two give
+bit-identical trajectories. Keys hash the IR's structure and the generator's own source, so a changed
+generator never reuses stale kernels. Kernels live in ``<cache root>/kernels-<version>/``
+(:mod:`neurodyn.caching`); delete it (``neurodyn cache --clear``) to force a rebuild.
+
+Examples
+--------
+>>> from neurodyn.ir import build_ir
+>>> from neurodyn.lang.templates import CircuitTemplate
+>>> load_kernel(build_ir(CircuitTemplate.from_yaml("qif")), "numpy").backend
+'numpy'
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from neurodyn._version import __version__
@@ -12,21 +29,29 @@ from neurodyn.backends.numba.aot import EntryPoints, import_file
 from neurodyn.caching import atomic_write, cache_subdir, source_hash
 from neurodyn.ir import CircuitIR
 
-__all__ = ["cache_dir", "load_kernel"]
+__all__ = ["BACKENDS", "cache_dir", "load_kernel", "generator_fingerprint"]
+
+#: kernel backends (``auto`` picks C where it can, else Numba)
+BACKENDS = ("c", "numba", "numpy")
 
 _LOADED: dict = {}
+_HERE = Path(__file__).resolve().parent
 
 
-def generator_fingerprint() -> str:
+def generator_fingerprint(backend: str = "numba") -> str:
     """Hash of the code generator's own source: a changed generator never reuses old kernels."""
-    here = Path(__file__).resolve().parent
-    ir_dir = here.parent / "ir"
-    files = [here / "codegen.py", here / "layout.py", here / "numba" / "runtime.py", here / "numpy" / "runtime.py",
-             ir_dir / "hoist.py", ir_dir / "types.py", ir_dir / "build.py", ir_dir / "passes.py"]
+    ir_dir = _HERE.parent / "ir"
+    files = [_HERE / "plan.py", _HERE / "printing.py", _HERE / "layout.py", ir_dir / "hoist.py", ir_dir / "types.py",
+             ir_dir / "build.py", ir_dir / "passes.py"]
+    if backend == "c":
+        files += [_HERE / "c" / "codegen.py", _HERE / "c" / "nd_runtime.h", _HERE / "c" / "build.py"]
+    else:
+        files += [_HERE / "pysource.py", _HERE / "numba" / "runtime.py", _HERE / "numpy" / "runtime.py"]
     return source_hash(tuple(files), length=10)
 
 
 def cache_dir() -> Path:
+    """``<cache root>/kernels-<version>``, created on demand."""
     return cache_subdir(f"kernels-{__version__}")
 
 
@@ -34,25 +59,72 @@ def cache_dir() -> Path:
 ENTRY_POINTS = ("rhs", "run_fixed")
 
 
-def load_kernel(ir: CircuitIR, backend: str = "numba"):
-    """Return the kernel for ``ir``: its module is generated and written once per structure and backend.
-
-    The ``numpy`` backend gives the module itself; ``numba`` gives its entry points
-    (:class:`neurodyn.backends.numba.aot.EntryPoints`): the JIT functions, or with ``NEURODYN_AOT=1`` an ahead-of-time
-    library's, which load without importing Numba.
-    """
-    key = f"k_{ir.structure_hash()}_{generator_fingerprint()}_{backend}"
+def _python_kernel(ir: CircuitIR, backend: str):
+    key = f"k_{ir.structure_hash()}_{generator_fingerprint(backend)}_{backend}"
     if key in _LOADED:
         return _LOADED[key]
     path = cache_dir() / f"{key}.py"
-    if not path.exists():
-        from neurodyn.backends.codegen import generate_source     # SymPy: only when a kernel is generated
-        src = generate_source(ir, backend, __version__)
-        atomic_write(path, src)     # concurrent processes never see a half-written module
-    name = f"neurodyn_kernels.{key}"
-    if backend == "numba":
-        kernel = EntryPoints(f"{key}-{__version__}", path, name, {n: None for n in ENTRY_POINTS})
-    else:
-        kernel = import_file(name, path)
+    for attempt in (1, 2):
+        if attempt == 2 or not path.exists():
+            from neurodyn.backends.pysource import generate_source     # SymPy: only when a kernel is generated
+            path = cache_dir() / f"{key}.py"          # the directory may have been cleared meanwhile
+            atomic_write(path, generate_source(ir, backend, __version__))
+        try:
+            kernel = _import_kernel(key, path, backend)
+            break
+        except (SyntaxError, ImportError, OSError, RuntimeError) as exc:
+            # a damaged module file, or one deleted by 'neurodyn cache --clear' while this process used it
+            # (Numba then has "no locator" for its cache): write it again, once
+            if attempt == 2:
+                raise
+            warnings.warn(f"neurodyn: the kernel module {path} could not be loaded ({type(exc).__name__}: {exc}); "
+                          f"generating it again", RuntimeWarning, stacklevel=3)
+    kernel.backend = backend
     _LOADED[key] = kernel
     return kernel
+
+
+def _import_kernel(key: str, path: Path, backend: str):
+    name = f"neurodyn_kernels.{key}"
+    if backend != "numba":
+        return import_file(name, path)
+    from neurodyn.backends.numba.guard import CacheSafe
+    kernel = EntryPoints(f"{key}-{__version__}", path, name, {n: None for n in ENTRY_POINTS})
+    if kernel.aot is None:
+        # the first call of each entry point survives a damaged Numba cache (deleted and compiled again)
+        dirs = [path.parent / "__pycache__", _HERE / "numba" / "__pycache__"]
+        for n in ENTRY_POINTS:
+            setattr(kernel, n, CacheSafe(getattr(kernel, n), dirs))
+    return kernel
+
+
+_C_WARNED: set = set()
+
+
+def _c_kernel(ir: CircuitIR, required: bool):
+    """The C kernel of ``ir``, or None when C cannot run it (no compiler, a complex model, a function without
+    an exact C counterpart, a failed build: the last with a warning). ``required``: raise instead."""
+    from neurodyn.backends.c import c_kernel, CUnavailable
+    try:
+        return c_kernel(ir)
+    except CUnavailable as exc:
+        if required:
+            from neurodyn.errors import SolverError
+            raise SolverError(f"backend 'c' cannot run {ir.name!r}: {exc}; use backend='numba'") from None
+        if exc.warn and str(exc) not in _C_WARNED:
+            _C_WARNED.add(str(exc))
+            warnings.warn(f"neurodyn: {exc}; using the Numba backend instead", RuntimeWarning, stacklevel=4)
+        return None
+
+
+def load_kernel(ir: CircuitIR, backend: str = "auto"):
+    """The kernel for ``ir`` on ``backend`` ('auto', 'c', 'numba' or 'numpy'); ``kernel.backend`` says which.
+
+    Every kernel has ``rhs(t, tn, y, dy, a, p, M)`` and ``run_fixed(...)`` (:mod:`neurodyn.backends.base`).
+    """
+    if backend in ("auto", "c"):
+        kernel = _c_kernel(ir, required=backend == "c")
+        if kernel is not None:
+            return kernel
+        backend = "numba"
+    return _python_kernel(ir, backend)

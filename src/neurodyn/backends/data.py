@@ -136,12 +136,13 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         n_src = int(sizes[pj.source[0]])
         hdr[k, 0], hdr[k, 1], hdr[k, 4] = ip, nz, n_src
         if not pj.delayed and len(cols) >= DENSE_FRACTION * int(sizes[tg]) * n_src:
-            # dense enough: store the full matrix (contiguous, vectorisable inner loop)
+            # dense enough: store the full matrix, column-major (w[j * n_target + i] = W[i, j]): every backend
+            # sums each row in source order, vectorised across rows (see runtime ``dense_accum``)
             dense = np.zeros((int(sizes[tg]), n_src))
             rows = np.repeat(np.arange(int(sizes[tg])), np.diff(indptr))
             np.add.at(dense, (rows, cols), w)
             hdr[k, 3] = 1
-            cols, w, d = np.zeros(dense.size, dtype=np.int64), dense.ravel(), np.zeros(dense.size)
+            cols, w, d = np.zeros(dense.size, dtype=np.int64), dense.ravel(order="F"), np.zeros(dense.size)
         if pj.delayed:
             if pj.source not in hist_cols:
                 sg, ss = pj.source

@@ -115,6 +115,8 @@ def _load(path: Path):
     try:
         with open(path, "rb") as f:
             entry = pickle.load(f)
+        if entry.get("key") != path.stem:
+            raise ValueError(f"the entry was stored under the key {entry.get('key')!r}, not {path.stem!r}")
         ir = entry["ir"]
         for gi, values in entry["hoists"].items():
             install_hoisted_values(ir.groups[gi], values)
@@ -133,8 +135,9 @@ def _load(path: Path):
 
 def _store(path: Path, ir) -> None:
     ir.structure_hash()         # memoised in the IR, so a loaded IR never recomputes it (that needs SymPy)
-    hoists = {gi: v for gi, g in enumerate(ir.groups) if (v := hoisted_values(g)).hoisted}
-    data = pickle.dumps({"ir": ir, "hoists": hoists}, protocol=pickle.HIGHEST_PROTOCOL)
+    hoists = {gi: hoisted_values(g) for gi, g in enumerate(ir.groups)}    # every group, also those with none
+    # the entry carries its own key: a swapped, renamed or stale file is never run as another model
+    data = pickle.dumps({"key": path.stem, "ir": ir, "hoists": hoists}, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > MAX_ENTRY_BYTES:
         return
     atomic_write(path, data)    # a concurrent reader sees the old entry or the whole new one

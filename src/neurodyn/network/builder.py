@@ -29,6 +29,7 @@ from neurodyn.lang.templates import CircuitTemplate, MatrixEdges, NodeTemplate, 
 from neurodyn.network.connectome import Connectome
 from neurodyn.network.formats import load_connectome
 from neurodyn.simulate import Model, compile_model
+from neurodyn.simulate.grid import TimeGrid
 
 __all__ = ["Coupling", "Stimulus", "BrainNetwork", "node_template"]
 
@@ -167,7 +168,7 @@ class BrainNetwork:
                 return names.index(str(region))
         raise InputError(f"unknown region {region!r}; {close_matches(str(region), self.labels)}")
 
-    def model(self, driven: Iterable[str] = (), step_size: float | None = None, backend: str = "numba") -> Model:
+    def model(self, driven: Iterable[str] = (), step_size: float | None = None, backend: str | None = None) -> Model:
         """The compiled model (cached per set of driven inputs, step and backend)."""
         key = (tuple(sorted(driven)), step_size, backend)
         if key not in self._models:
@@ -190,7 +191,7 @@ class BrainNetwork:
                  noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
                  initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
                  fc: str | None = None, psd: Mapping | str | None = None, store: bool = True, memory_limit: float | None = 2e9,
-                 bounds: Mapping | None = None, backend: str = "numba", progress: bool | None = None,
+                 bounds: Mapping | None = None, backend: str | None = None, progress: bool | None = None,
                  discard: float = 0.0) -> xr.Dataset:
         """Simulate the network.
 
@@ -245,10 +246,20 @@ class BrainNetwork:
         names = [v.split("/")[-1] for v in variables]
         if len(set(names)) != len(names):
             names = [v.replace("/", "_") for v in variables]
+        # the time grid and the memory the run will take are checked before anything is allocated
+        grid = TimeGrid.of(simulation_time, step_size, sampling_step_size)
+        n_steps = grid.n_steps
+        from neurodyn.memory import check_output_memory
+        complex_node = any(d.dtype == "complex" for o in self.node.operators for d in o.variables.values())
+        if store and memory_limit is not None:
+            check_output_memory(grid.n_samples, n, len(variables), np.complex128 if complex_node else np.float64,
+                                budget=memory_limit, sample_step=grid.sampling_step_size)
+        stim_cols = {f"{self.region_names[self.region_index(r)]}/{s.target}" for s in stimuli for r in s.regions}
+        if stim_cols:
+            check_output_memory(n_steps, len(stim_cols), 1, budget=memory_limit)   # one stimulus value per step
         # inputs from stimuli: one column per stimulated region and target
         driven_cols: dict[str, np.ndarray] = {}
-        n_steps = int(round(simulation_time / step_size))
-        t = np.arange(n_steps) * step_size
+        t = np.arange(n_steps) * step_size if stim_cols else None
         for s in stimuli:
             for r in s.regions:
                 path = f"{self.region_names[self.region_index(r)]}/{s.target}"
@@ -279,12 +290,7 @@ class BrainNetwork:
             noise_paths.update({f"{r}/{path}": x for r, x in zip(self.region_names, arr)})
         run_bounds = {f"all/{p}": b for p, b in dict(bounds or {}).items()}
         outputs = {f"{v}\x00{r}": f"{r}/{v}" for v in variables for r in self.region_names}
-        ds_ = step_size if sampling_step_size is None else sampling_step_size
-        n_samples = int(round(simulation_time / ds_))
-        if store and memory_limit is not None:
-            from neurodyn.observables.memory import check_output_memory
-            check_output_memory(n_samples, n, len(variables), np.complex128 if model.ir.complex_system
-                                else np.float64, budget=memory_limit)
+        ds_ = grid.sampling_step_size
         T = float(simulation_time)
         if not (np.isfinite(discard) and 0.0 <= float(discard) < T):
             raise InputError(f"discard must be in [0, simulation_time = {T:g}) (model time units), got {discard!r}")

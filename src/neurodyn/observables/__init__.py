@@ -29,7 +29,7 @@ from neurodyn.observables.fc import (
     functional_connectivity,
     upper_triangle,
 )
-from neurodyn.observables.memory import (
+from neurodyn.memory import (
     available_memory_bytes,
     check_output_memory,
     estimate_output_bytes,

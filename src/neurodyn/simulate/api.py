@@ -19,7 +19,7 @@ __all__ = ["integrate"]
 
 
 def integrate(circuit, simulation_time: float, step_size: float, outputs=None, inputs: Mapping | None = None,
-              solver: str = "euler", backend: str = "numba", clear: bool = True, **kwargs) -> pd.DataFrame:
+              solver: str = "euler", backend: str | None = None, clear: bool = True, **kwargs) -> pd.DataFrame:
     """Compile and integrate a circuit in one call (PyRates's ``integrate``); see :meth:`Model.run`.
 
     ``circuit`` is a CircuitTemplate, a dotted template name (``model_templates.neural_mass_models.qif.qif``),

@@ -7,14 +7,18 @@ cache (:mod:`neurodyn.backends.cache`), so a second process neither reparses nor
 Examples
 --------
 >>> from neurodyn import compile_model
->>> compile_model("qif")
-<Model 'qif' (numba): <CircuitIR: 1 groups (1 nodes), 2 states, 1 projections>>
+>>> m = compile_model("qif")
+>>> m.backend in ("c", "numba")                  # C where a C compiler exists, else Numba: the same results
+True
+>>> m.ir
+<CircuitIR: 1 groups (1 nodes), 2 states, 1 projections>
 >>> compile_model("qif", copies=4).ir.n_states                 # four independent copies in one kernel
 8
 """
 from __future__ import annotations
 
 from neurodyn.backends.cache import load_kernel
+from neurodyn.config import get_option
 from neurodyn.errors import SolverError, TemplateError
 from neurodyn.ir import replicate_ir
 from neurodyn.ir.cache import cached_build_ir
@@ -23,8 +27,9 @@ from neurodyn.simulate.model import Model
 
 __all__ = ["BACKENDS", "compile_model", "resolve_backend", "resolve_circuit"]
 
-#: kernel backends: 'numba' (compiled, the default) and 'numpy' (the vectorised reference)
-BACKENDS = ("numba", "numpy")
+#: kernel backends: 'auto' (C where a C compiler exists and the model is real, else Numba), 'c', 'numba',
+#: 'numpy' (the vectorised reference)
+BACKENDS = ("auto", "c", "numba", "numpy")
 
 
 def resolve_circuit(circuit) -> CircuitTemplate:
@@ -39,14 +44,18 @@ def resolve_circuit(circuit) -> CircuitTemplate:
 
 
 def resolve_backend(backend: str | None) -> str:
-    """The backend name for ``backend`` (None or 'default' -> 'numba'); an unknown one is a SolverError."""
-    b = "numba" if backend in (None, "default", "numba") else backend
+    """The backend asked for: ``None`` or 'default' means the ``backend`` setting (:mod:`neurodyn.config`,
+    'auto' unless changed); an unknown name is a SolverError."""
+    if backend in (None, "default"):
+        return get_option("backend")
+    b = str(backend).lower()
     if b not in BACKENDS:
-        raise SolverError(f"unknown backend {backend!r}; valid: 'numba' (default), 'numpy'")
+        raise SolverError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)} ('auto' picks C where a C "
+                          f"compiler exists, else Numba)")
     return b
 
 
-def compile_model(circuit, driven=(), backend: str = "numba", step_size: float | None = None, copies: int | None = None,
+def compile_model(circuit, driven=(), backend: str | None = None, step_size: float | None = None, copies: int | None = None,
                   zero_delays: str = "instant") -> Model:
     """Parse, flatten and compile ``circuit`` (template, name, path or node template).
 
@@ -55,7 +64,9 @@ def compile_model(circuit, driven=(), backend: str = "numba", step_size: float |
     circuit : CircuitTemplate, NodeTemplate or str
     driven : collection of str
         Input paths that will receive time series (``inputs=`` of the runs).
-    backend : {'numba', 'numpy'}
+    backend : {'auto', 'c', 'numba', 'numpy'}, optional
+        Default: the ``backend`` setting ('auto': C where a C compiler exists and the model is real-valued,
+        else Numba; both compute bit-identical trajectories).
     step_size : float, optional
         Delays shorter than half a step become instantaneous (as in PyRates).
     copies : int, optional
@@ -73,8 +84,10 @@ def compile_model(circuit, driven=(), backend: str = "numba", step_size: float |
     drv = tuple(sorted(driven))
     base = cached_build_ir(circ, driven=drv, step_size=step_size, zero_delays=zero_delays)
     if copies is None:
-        return Model(base, load_kernel(base, b), b, circ, drv)
+        kernel = load_kernel(base, b)
+        return Model(base, kernel, kernel.backend, circ, drv)
     if int(copies) != copies or copies < 1:
         raise TemplateError(f"copies must be a positive integer, got {copies!r}")
     ir = replicate_ir(base, int(copies))
-    return Model(ir, load_kernel(ir, b), b, circ, drv, base_ir=base)
+    kernel = load_kernel(ir, b)
+    return Model(ir, kernel, kernel.backend, circ, drv, base_ir=base)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -25,6 +24,8 @@ from neurodyn.backends.data import build_data, prime_history
 from neurodyn.errors import InputError, SolverError, close_matches
 from neurodyn.ir import CircuitIR
 from neurodyn.lang.templates import CircuitTemplate
+from neurodyn.memory import check_output_memory
+from neurodyn.simulate.grid import TimeGrid
 from neurodyn.simulate.binding import (bound_positions, external_inputs, fill_history, noise_positions,
                                        output_columns, set_values)
 from neurodyn.solvers.adaptive import run_adaptive
@@ -33,24 +34,6 @@ from neurodyn.solvers.registry import resolve_solver
 from neurodyn.solvers.tableaux import Tableau
 
 __all__ = ["Model", "RunArrays"]
-
-
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise InputError(f"{name} must be positive and finite, got {value!r}")
-    return v
-
-
-def _steps(total: float, step: float, what: str, of: str) -> int:
-    n = int(round(total / step))
-    if n < 1 or abs(n * step - total) > 1e-6 * max(abs(total), step):
-        raise InputError(f"{what} ({total}) must be a whole multiple of {of} ({step}); e.g. use "
-                         f"{max(n, 1) * step:g}")
-    return n
 
 
 @dataclass
@@ -99,7 +82,9 @@ class Model:
         Parameters
         ----------
         simulation_time, step_size : float
-            Duration and integration step (model time units). Fixed-step solvers take ``round(T/dt)`` steps.
+            Duration and integration step (model time units). The run takes exactly T/dt steps: T must be a whole
+            number of steps (and of sampling steps), else an InputError names the nearest valid values
+            (:mod:`neurodyn.simulate.grid`); nothing is shortened silently.
         outputs : dict {name: path} or list of paths, optional
             What to record; paths are ``node/op/var`` or ``all/op/var`` (one column per node). Default: every
             state variable.
@@ -154,16 +139,11 @@ class Model:
         [0.5, 0.6, 0.7, 0.8, 0.9]
         """
         _check_pyrates_options(pyrates_options)
-        T = _positive("simulation_time", simulation_time)
-        dt = _positive("step_size", step_size)
-        ds = dt if sampling_step_size is None else _positive("sampling_step_size", sampling_step_size)
-        n_steps = int(round(T / dt))
-        if n_steps < 1:
-            raise InputError(f"simulation_time {T} is shorter than one step ({dt})")
-        rec_every = _steps(ds, dt, "sampling_step_size", "step_size")
+        grid = TimeGrid.of(simulation_time, step_size, sampling_step_size)
+        T, dt, ds = grid.simulation_time, grid.step_size, grid.sampling_step_size
+        n_steps, rec_every, n_samples = grid.n_steps, grid.record_every, grid.n_samples
         if cutoff and not 0.0 <= float(cutoff) < T:
             raise InputError(f"cutoff must be in [0, simulation_time = {T:g}), got {cutoff!r}")
-        n_samples = max(1, int(round(T / ds)))
         scheme = resolve_solver(method if (method and str(solver).lower() == "scipy") else solver,
                                 noise=bool(noise))
         inputs = dict(inputs or {})
@@ -184,6 +164,8 @@ class Model:
         if noise and seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 63))  # drawn, and recorded in the provenance
         labels, kinds, pos, cplx = output_columns(self.ir, outputs, data)
+        if store:                                  # before allocating: a typed error, not NumPy's MemoryError
+            check_output_memory(n_samples, len(labels), 1, data.dtype, sample_step=ds)
         out = np.zeros((n_samples if store else 0, len(labels)), dtype=data.dtype)
         if isinstance(scheme, Tableau):
             g_pos, g_sig = noise_positions(self.ir, noise, data)
@@ -203,8 +185,6 @@ class Model:
                 raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
                                   "('heun' or 'rk4') with a small step")
             run_adaptive(self.kernel, data, scheme, ds, n_samples, kinds, pos, out, rtol, atol, T)
-        if self.backend == "numba":
-            self.kernel.maybe_build_aot()     # NEURODYN_AOT=1: freeze the kernel for later processes
         prov = self.provenance(
             solver=scheme.name if isinstance(scheme, Tableau) else scheme, step_size=dt, sampling_step_size=ds,
             simulation_time=T, seed=seed, rtol=None if isinstance(scheme, Tableau) else rtol,

@@ -469,7 +469,11 @@ def import_file(name: str, path) -> ModuleType:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)      # never leave a half-initialised module behind
+            raise
     return module
 
 

@@ -56,40 +56,22 @@ def nd_imag(x):
     return x.imag
 
 
-@njit(fastmath=True, **KERNEL_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _dense_accum(a, o_t, n_t, src, o_s, n_s, w, nz):
-    # slices taken once: indices are then provably non-negative and the inner loops vectorise; four rows share
-    # each load of the source vector (measured 1.7x faster than one row at a time for a 90 x 90 matrix)
+    """``a[o_t + i] += sum_j W[i, j] src[o_s + j]`` for a dense, column-major W (``w[nz + j n_t + i]``).
+
+    Each row is summed in source order starting from its current value, exactly as the sparse path does, so the
+    result depends neither on the storage nor on the CPU's vector width (no reassociation, no fastmath): one
+    column at a time is added to all rows, a loop the compiler vectorises across rows (for 90 x 90 as fast as
+    the reassociated dot products it replaces).
+    """
     x = src[o_s:o_s + n_s]
     out = a[o_t:o_t + n_t]
-    i = 0
-    while i + 3 < n_t:
-        r0 = w[nz + i * n_s:nz + (i + 1) * n_s]
-        r1 = w[nz + (i + 1) * n_s:nz + (i + 2) * n_s]
-        r2 = w[nz + (i + 2) * n_s:nz + (i + 3) * n_s]
-        r3 = w[nz + (i + 3) * n_s:nz + (i + 4) * n_s]
-        a0 = out[i] * 0.0
-        a1 = a0
-        a2 = a0
-        a3 = a0
-        for j in range(n_s):
-            xj = x[j]
-            a0 += r0[j] * xj
-            a1 += r1[j] * xj
-            a2 += r2[j] * xj
-            a3 += r3[j] * xj
-        out[i] += a0
-        out[i + 1] += a1
-        out[i + 2] += a2
-        out[i + 3] += a3
-        i += 4
-    while i < n_t:
-        row = w[nz + i * n_s:nz + (i + 1) * n_s]
-        acc = out[i] * 0.0
-        for j in range(n_s):
-            acc += row[j] * x[j]
-        out[i] += acc
-        i += 1
+    for j in range(n_s):
+        xj = x[j]
+        col = w[nz + j * n_t:nz + (j + 1) * n_t]
+        for i in range(n_t):
+            out[i] += col[i] * xj
 
 
 @njit(**KERNEL_OPTIONS)
@@ -139,7 +121,7 @@ def hist_value(buf, c, x, newest, oldest, L, mode):
             + l3 * buf[c, (j0 + 3) & (L - 1)])
 
 
-@njit(fastmath=True, **KERNEL_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _block_fill(blk, i, K, xt, q0, q1, nz, col, idx, w, dint, buf, oldest, L):
     """Delayed sums of target ``i`` over the long-delay connections ``q0:q1`` for steps ``xt .. xt+K-1``.
 

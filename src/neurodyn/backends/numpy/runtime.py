@@ -23,7 +23,7 @@ def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
     ip, nz = hdr[k, 0], hdr[k, 1]
     if hdr[k, 3] == 1:
         n_s = hdr[k, 4]
-        a[o_t:o_t + n_t] += w[nz:nz + n_t * n_s].reshape(n_t, n_s) @ src[o_s:o_s + n_s]
+        a[o_t:o_t + n_t] += w[nz:nz + n_t * n_s].reshape(n_s, n_t).T @ src[o_s:o_s + n_s]   # column-major
         return
     rows, q0, q1 = _rows(indptr, ip, n_t)
     cols = idx[nz + q0:nz + q1]
