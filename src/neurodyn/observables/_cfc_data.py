@@ -203,6 +203,8 @@ class PACArrays:
                 index.append(slice(None))
             else:
                 index.append(0)
+                if axis.low is not None:                   # one known band: scalar coordinates
+                    coords.update({k: ((), v[1][0], *v[2:]) for k, v in axis.coords().items()})
         if self.series.has_region:
             dims.append(self.series.region_dim)
             coords.update(self.series.region_coords)

@@ -54,7 +54,7 @@ from neurodyn.observables.cfc_filters import (
 
 __all__ = ["pac", "preferred_phase", "amplitude_distribution", "comodulogram", "phase_amplitude", "PhaseAmplitude"]
 
-_ENVELOPE_PHASE = ("bandpass", "hilbert")
+_ENVELOPE_PHASE = ("bandpass", "unfiltered")
 
 
 def pac(phase, amplitude, method: str = "tort", *, n_bins: int = 18, ndpac_p: float | None = None,
@@ -188,7 +188,7 @@ def _pair(value, name, where) -> tuple[float, float]:
 
 
 def _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_unit, filter, cycles, order,
-               width, edges, where) -> _RawSetup:
+               width, edges, hilbert, where) -> _RawSetup:
     x, meta = as_time_region(data, where, min_times=4)
     dt, fs, funit = frequency_scale(meta, sample_period, time_unit, where)
     xa = x
@@ -206,8 +206,8 @@ def _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_u
                          f"for {n} samples, got {edges!r}.")
     bp = parse_bands(f_phase, where + " (f_phase)")
     ba = parse_bands(f_amplitude, where + " (f_amplitude)")
-    bank_p = design_bank(bp, fs, n, method, s_pha, funit, where + " (f_phase)")
-    bank_a = design_bank(ba, fs, n, method, s_amp, funit, where + " (f_amplitude)")
+    bank_p = design_bank(bp, fs, n, method, s_pha, funit, where + " (f_phase)", hilbert)
+    bank_a = design_bank(ba, fs, n, method, s_amp, funit, where + " (f_amplitude)", hilbert)
     if meta["xarray"]:
         squeeze = len(data.dims) == 1
         rdim = meta.get("region_dim", "region")
@@ -219,8 +219,9 @@ def _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_u
     attrs = {"filter": bank_p.describe(), "filter_amplitude": bank_a.describe(), "sample_period": dt,
              "frequency_units": funit, "edges": int(edges)}
     return _RawSetup(np.ascontiguousarray(x.T), np.ascontiguousarray(xa.T), bank_p, bank_a,
-                     BandAxis("f_phase", True, bp.mean(axis=1), bp[:, 0], bp[:, 1], funit),
-                     BandAxis("f_amplitude", True, ba.mean(axis=1), ba[:, 0], ba[:, 1], funit), series, int(edges), attrs)
+                     BandAxis("f_phase", np.ndim(f_phase) != 1, bp.mean(axis=1), bp[:, 0], bp[:, 1], funit),
+                     BandAxis("f_amplitude", np.ndim(f_amplitude) != 1, ba.mean(axis=1), ba[:, 0], ba[:, 1], funit),
+                     series, int(edges), attrs)
 
 
 def _filtered(setup: _RawSetup, r0: int, r1: int, need_phase: bool = True, need_cos_sin: bool = False):
@@ -253,7 +254,7 @@ def _envelope_provider(amp_full: np.ndarray, bank_phase: FilterBank, edges: int,
 
     def envelope(r0, r1):
         env = amp_full[r0:r1]
-        if mode == "hilbert":
+        if mode == "unfiltered":
             return np.angle(hilbert_analytic(env))[..., sl]
         out = np.empty((r1 - r0, env.shape[1], len(bank_phase.bands), n - 2 * edges))
         for a in range(env.shape[1]):
@@ -267,7 +268,7 @@ def _envelope_provider(amp_full: np.ndarray, bank_phase: FilterBank, edges: int,
 def _check_envelope_mode(mode, where) -> str:
     if mode not in _ENVELOPE_PHASE:
         raise InputError(f"{where}: envelope_phase must be 'bandpass' (the envelope filtered in each phase band, "
-                         f"Penny et al. 2008) or 'hilbert' (tensorpac's convention), got {mode!r}.")
+                         f"Penny et al. 2008) or 'unfiltered' (Hilbert phase of the raw envelope, tensorpac's PLV), got {mode!r}.")
     return mode
 
 
@@ -352,7 +353,7 @@ class PhaseAmplitude:
 
 def phase_amplitude(data, f_phase, f_amplitude, *, amplitude_data=None, sample_period: float | None = None,
                     time_unit: str | float | None = None, filter: str = "fir", cycles=(3, 6), order: int = 4,
-                    width=7.0, edges: int = 0) -> PhaseAmplitude:
+                    width=7.0, edges: int = 0, hilbert: str = "extended") -> PhaseAmplitude:
     """Band-pass ``data`` in every phase and amplitude band and keep phases and amplitude envelopes.
 
     Parameters as :func:`comodulogram`. Memory: (n_phase + n_amplitude) x n_times x n_regions float64 values
@@ -369,7 +370,7 @@ def phase_amplitude(data, f_phase, f_amplitude, *, amplitude_data=None, sample_p
     """
     where = "phase_amplitude"
     setup = _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_unit, filter, cycles,
-                       order, width, edges, where)
+                       order, width, edges, hilbert, where)
     pha, _, amp = _filtered(setup, 0, setup.x_phase.shape[0])
     n, e = pha.shape[2], setup.edges
     d = PACArrays(pha[..., e:n - e], amp[..., e:n - e], setup.pha_axis, setup.amp_axis, setup.series,
@@ -380,14 +381,14 @@ def phase_amplitude(data, f_phase, f_amplitude, *, amplitude_data=None, sample_p
 def comodulogram(data, f_phase, f_amplitude, method: str = "tort", *, amplitude_data=None,
                  sample_period: float | None = None, time_unit: str | float | None = None, filter: str = "fir",
                  cycles=(3, 6), order: int = 4, width=7.0, edges: int = 0, n_bins: int = 18,
-                 ndpac_p: float | None = None, envelope_phase: str = "bandpass"):
+                 ndpac_p: float | None = None, envelope_phase: str = "bandpass", hilbert: str = "extended"):
     """PAC of a raw record over phase bands x amplitude bands (and regions).
 
     Parameters
     ----------
     data : (time,) or (time, region) array, or DataArray (time[, region]) e.g. ``ds["r_e"]`` of a network run
     f_phase, f_amplitude : (low, high) or sequences of (low, high)
-        Phase and amplitude bands, in Hz when the time unit is known (else cycles per model time unit);
+        Phase and amplitude bands (a single pair gives no band dim in the result), in Hz when the time unit is known (else cycles per model time unit);
         :func:`~neurodyn.observables.frequency_bands` builds them from centres.
     method : str
         ``'mvl'``, ``'tort'``, ``'heights_ratio'``, ``'ndpac'``, ``'phase_sync'`` (or an alias).
@@ -407,9 +408,12 @@ def comodulogram(data, f_phase, f_amplitude, method: str = "tort", *, amplitude_
         Morlet wavelet width in cycles.
     edges : int
         Samples discarded at each end after filtering (filter transients).
+    hilbert : {'extended', 'record'}
+        Analytic band-pass of the odd-extended record (default), or filter then Hilbert transform of the record
+        (tensorpac's order; larger edge effects); see :mod:`neurodyn.observables.cfc_filters`.
     n_bins, ndpac_p
         As :func:`pac`.
-    envelope_phase : {'bandpass', 'hilbert'}
+    envelope_phase : {'bandpass', 'unfiltered'}
         For ``'phase_sync'``: the phase of the amplitude envelope filtered in each phase band (Penny et al.
         2008; default) or of the Hilbert transform of the unfiltered envelope (tensorpac's PLV).
 
@@ -427,7 +431,7 @@ def comodulogram(data, f_phase, f_amplitude, method: str = "tort", *, amplitude_
     ndpac_p = M.check_ndpac_p(ndpac_p)
     mode = _check_envelope_mode(envelope_phase, where)
     setup = _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_unit, filter, cycles,
-                       order, width, edges, where)
+                       order, width, edges, hilbert, where)
     n_reg, n = setup.x_phase.shape
     n_pha, n_amp = len(setup.pha_axis.centres), len(setup.amp_axis.centres)
     per_region = 8 * n * (3 * n_pha + 2 * n_amp + (2 * n_amp * n_pha if method == "phase_sync" else 0))
