@@ -21,7 +21,7 @@ How the analytic signal ``z = y + i H[y]`` is formed (``hilbert=``):
 ``'extended'`` (default)
     The record is extended at both ends by an odd reflection (``2 x[0] - x[k]``, as ``filtfilt``) as long as
     the longest kernel (the FIR order; the length after which the zero-phase Butterworth kernel or the Gaussian
-    stays below 1e-8 of its peak); then, in one FFT product, the extended spectrum is multiplied by the zero-
+    stays below 1e-6 of its peak); then, in one FFT product, the extended spectrum is multiplied by the zero-
     phase response and by the analytic-signal weights (2 for positive frequencies, 0 for negative ones) and
     transformed back, and the record is cut out. This is an analytic band-pass whose kernel is as short as the
     filter's: inside the record the result depends only on samples within one kernel length, so the Hilbert
@@ -249,7 +249,7 @@ def _butter_kernel_pad(sos, fs: float, lo: float, hi: float) -> int:
 
 
 #: Relative size of a kernel below which it is treated as zero (sets the odd-extension length).
-KERNEL_TOL = 1e-8
+KERNEL_TOL = 1e-6
 
 
 def design_bank(bands: np.ndarray, fs: float, n_times: int, method: str, setting: float, funit: str,
