@@ -61,11 +61,13 @@ def make_data(path: str, n_regions: int) -> None:
 
 # ---------------------------------------------------------------------------------------------------- workers
 def worker_neurodyn(args) -> None:
-    import numba  # noqa: F401  (tensorpac imports these at import time; import them here too, so that the
-    import numpy as np  # compute phases of both sides time the computation, not first imports)
+    # tensorpac imports these at import time; import them here too, so that the compute phases of both sides
+    # time the computation, not first imports
+    import numba  # noqa: F401
+    import numpy as np
     import scipy.fft  # noqa: F401
     import scipy.signal  # noqa: F401
-    import xarray  # noqa: F401
+    import xarray
     from neurodyn.observables import comodulogram
     xarray.DataArray(np.zeros(1))        # xarray's first DataArray imports dask.array (~0.6 s) when installed
     ph = Phases(T0)
@@ -178,16 +180,17 @@ def main() -> int:
                       f"{runs['record'][-1]['phases']['compute']:.2f} s, extended "
                       f"{runs['extended'][-1]['phases']['compute']:.2f} s", flush=True)
 
-            def med(key, field):
+            def med(key, field, runs=runs):
                 return median(x[field] for x in runs[key])
 
-            def comp(key, kind):
+            def comp(key, kind, runs=runs):
                 return median(x["phases" if kind == "wall" else "cpu_phases"]["compute"] for x in runs[key])
 
             rows = []
             for key, label in (("tensorpac", "tensorpac filter + fit"), ("record", "neurodyn, hilbert='record'"),
                                ("extended", "neurodyn, hilbert='extended' (default)")):
-                rows.append([label, fmt_wc(comp(key, "wall"), comp(key, "cpu")), fmt_wc(med(key, "wall"), med(key, "cpu")),
+                rows.append([label, fmt_wc(comp(key, "wall"), comp(key, "cpu")),
+                             fmt_wc(med(key, "wall"), med(key, "cpu")),
                              fmt_mb(med(key, "maxrss_mb")),
                              f"{ratio(comp('tensorpac', 'wall'), comp(key, 'wall'))} "
                              f"({ratio(comp('tensorpac', 'cpu'), comp(key, 'cpu'))})",
@@ -195,7 +198,8 @@ def main() -> int:
                              f"({ratio(med('tensorpac', 'cpu'), med(key, 'cpu'))})"])
             print_table(["side", "compute wall (cpu)", "process wall (cpu)", "peak RSS", "tensorpac/this compute",
                          "tensorpac/this process"], rows, f"{method}: median of {reps}; wall (cpu)")
-            summary.append((method, [comp(k, kind) for k in ("tensorpac", "record", "extended") for kind in ("wall", "cpu")],
+            times = [comp(k, kind) for k in ("tensorpac", "record", "extended") for kind in ("wall", "cpu")]
+            summary.append((method, times,
                             med("tensorpac", "maxrss_mb"), med("record", "maxrss_mb")))
         print(f"\nload average {os.getloadavg()[0]:.2f}; compute phase, wall (cpu):")
         for method, (tp, tpc, rec, recc, ext, extc), m_tp, m_nd in summary:

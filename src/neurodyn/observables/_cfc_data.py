@@ -188,35 +188,38 @@ class PACArrays:
 
     def labelled(self, values: np.ndarray, name: str, attrs: dict | None = None, extra_dims: tuple = (),
                  extra_coords: dict | None = None):
-        """DataArray of ``values`` (R, A, P, *extra) with dims (f_amplitude, f_phase, region, *extra),
-        without the axes the inputs did not have."""
-        import xarray as xr
+        """DataArray of ``values`` (R, A, P, *extra); see :func:`label_result`."""
+        return label_result(values, self.pha_axis, self.amp_axis, self.series, name, {**self.attrs, **(attrs or {})},
+                            extra_dims, extra_coords)
 
-        v = np.moveaxis(values, 0, 2)                     # (A, P, R, ...)
-        dims, coords = [], {}
-        index = []
-        for present, ax_len, axis in ((self.amp_axis.present, v.shape[0], self.amp_axis),
-                                      (self.pha_axis.present, v.shape[1], self.pha_axis)):
-            if present:
-                dims.append(axis.name)
-                coords.update(axis.coords())
-                index.append(slice(None))
-            else:
-                index.append(0)
-                if axis.low is not None:                   # one known band: scalar coordinates
-                    coords.update({k: ((), v[1][0], *v[2:]) for k, v in axis.coords().items()})
-        if self.series.has_region:
-            dims.append(self.series.region_dim)
-            coords.update(self.series.region_coords)
+
+def label_result(values: np.ndarray, pha_axis: BandAxis, amp_axis: BandAxis, series: SeriesInfo, name: str,
+                 attrs: dict | None = None, extra_dims: tuple = (), extra_coords: dict | None = None):
+    """DataArray of ``values`` (R, A, P, *extra) with dims (f_amplitude, f_phase, region, *extra), without the
+    axes the inputs did not have (a single known band stays as scalar coordinates)."""
+    import xarray as xr
+
+    v = np.moveaxis(values, 0, 2)                     # (A, P, R, ...)
+    dims, coords, index = [], {}, []
+    for axis in (amp_axis, pha_axis):
+        if axis.present:
+            dims.append(axis.name)
+            coords.update(axis.coords())
             index.append(slice(None))
         else:
             index.append(0)
-        v = v[tuple(index)]
-        dims += list(extra_dims)
-        coords.update(extra_coords or {})
-        out_attrs = dict(self.attrs)
-        out_attrs.update(attrs or {})
-        return xr.DataArray(v, dims=tuple(dims), coords=coords, name=name, attrs=out_attrs)
+            if axis.low is not None:                   # one known band: scalar coordinates
+                coords.update({k: ((), c[1][0], *c[2:]) for k, c in axis.coords().items()})
+    if series.has_region:
+        dims.append(series.region_dim)
+        coords.update(series.region_coords)
+        index.append(slice(None))
+    else:
+        index.append(0)
+    v = v[tuple(index)]
+    dims += list(extra_dims)
+    coords.update(extra_coords or {})
+    return xr.DataArray(v, dims=tuple(dims), coords=coords, name=name, attrs=dict(attrs or {}))
 
 
 def precomputed_arrays(phase, amplitude, where, f_phase, f_amplitude, amplitude_phase=None) -> PACArrays:

@@ -41,7 +41,7 @@ import numpy as np
 from neurodyn.errors import InputError
 from neurodyn.observables import cfc_measures as M
 from neurodyn.observables._arrays import as_time_region
-from neurodyn.observables._cfc_data import BandAxis, PACArrays, SeriesInfo, precomputed_arrays
+from neurodyn.observables._cfc_data import BandAxis, PACArrays, SeriesInfo, label_result, precomputed_arrays
 from neurodyn.observables.cfc_filters import (
     FilterBank,
     design_bank,
@@ -202,7 +202,8 @@ def _raw_setup(data, f_phase, f_amplitude, amplitude_data, sample_period, time_u
     s_pha, s_amp = _pair(setting, {"fir": "cycles", "butter": "order", "morlet": "width"}[method], where)
     n = x.shape[0]
     if isinstance(edges, bool) or not isinstance(edges, (int, np.integer)) or edges < 0 or 2 * edges >= n - 3:
-        raise InputError(f"{where}: edges (samples discarded at each end) must be an integer in [0, {max(0, (n - 4) // 2)}] "
+        raise InputError(f"{where}: edges (samples discarded at each end) must be an integer in "
+                         f"[0, {max(0, (n - 4) // 2)}] "
                          f"for {n} samples, got {edges!r}.")
     bp = parse_bands(f_phase, where + " (f_phase)")
     ba = parse_bands(f_amplitude, where + " (f_amplitude)")
@@ -268,7 +269,8 @@ def _envelope_provider(amp_full: np.ndarray, bank_phase: FilterBank, edges: int,
 def _check_envelope_mode(mode, where) -> str:
     if mode not in _ENVELOPE_PHASE:
         raise InputError(f"{where}: envelope_phase must be 'bandpass' (the envelope filtered in each phase band, "
-                         f"Penny et al. 2008) or 'unfiltered' (Hilbert phase of the raw envelope, tensorpac's PLV), got {mode!r}.")
+                         f"Penny et al. 2008) or 'unfiltered' (Hilbert phase of the raw envelope, tensorpac's PLV), "
+                         f"got {mode!r}.")
     return mode
 
 
@@ -388,8 +390,8 @@ def comodulogram(data, f_phase, f_amplitude, method: str = "tort", *, amplitude_
     ----------
     data : (time,) or (time, region) array, or DataArray (time[, region]) e.g. ``ds["r_e"]`` of a network run
     f_phase, f_amplitude : (low, high) or sequences of (low, high)
-        Phase and amplitude bands (a single pair gives no band dim in the result), in Hz when the time unit is known (else cycles per model time unit);
-        :func:`~neurodyn.observables.frequency_bands` builds them from centres.
+        Phase and amplitude bands (a single pair gives no band dim in the result), in Hz when the time unit is
+        known (else cycles per model time unit); :func:`~neurodyn.observables.frequency_bands` builds them.
     method : str
         ``'mvl'``, ``'tort'``, ``'heights_ratio'``, ``'ndpac'``, ``'phase_sync'`` (or an alias).
     amplitude_data : optional
@@ -448,6 +450,5 @@ def comodulogram(data, f_phase, f_amplitude, method: str = "tort", *, amplitude_
             feats = M.PhaseFeatures(method, n - 2 * e, n_pha, cos_sin=cos_sin[..., e:n - e])
         psi = _envelope_provider(amp, setup.bank_phase, e, mode)(0, r1 - r0) if method == "phase_sync" else None
         values[r0:r1] = M.measure(feats, amp[..., e:n - e], psi, ndpac_p, r0)
-    full = PACArrays(np.empty((n_reg, n_pha, 0)), np.empty((n_reg, n_amp, 0)), setup.pha_axis, setup.amp_axis,
-                     setup.series, None, setup.attrs)
-    return full.labelled(values, method, _method_attrs(method, n_bins, ndpac_p, mode if method == "phase_sync" else None))
+    attrs = {**setup.attrs, **_method_attrs(method, n_bins, ndpac_p, mode)}
+    return label_result(values, setup.pha_axis, setup.amp_axis, setup.series, method, attrs)

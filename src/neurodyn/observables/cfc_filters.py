@@ -84,7 +84,8 @@ def frequency_bands(centres, *, width: float | None = None, relative: float | No
     """
     c = np.atleast_1d(np.asarray(centres, dtype=np.float64))
     if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all() or (c <= 0).any():
-        raise InputError(f"frequency_bands: centres must be a non-empty 1-D sequence of positive numbers, got {centres!r}.")
+        raise InputError("frequency_bands: centres must be a non-empty 1-D sequence of positive numbers, got "
+                         f"{centres!r}.")
     if (width is None) == (relative is None):
         raise InputError("frequency_bands: give exactly one of width= (absolute band width) or relative= "
                          "(band width as a fraction of the centre).")
@@ -104,7 +105,8 @@ def parse_bands(bands, where: str) -> np.ndarray:
     try:
         arr = np.asarray(bands, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{where}: bands must be (low, high) or a sequence of (low, high) pairs, got {bands!r}.") from None
+        raise InputError(f"{where}: bands must be (low, high) or a sequence of (low, high) pairs, "
+                         f"got {bands!r}.") from None
     if arr.ndim == 1 and arr.size == 2:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
@@ -166,7 +168,8 @@ HILBERT = ("extended", "record")
 def resolve_hilbert(mode, where: str) -> str:
     if mode not in HILBERT:
         raise InputError(f"{where}: hilbert must be 'extended' (analytic band-pass of the odd-extended record, "
-                         f"default) or 'record' (filter, then Hilbert transform of the record, as tensorpac), got {mode!r}.")
+                         f"default) or 'record' (filter, then Hilbert transform of the record, as tensorpac), "
+                         f"got {mode!r}.")
     return mode
 
 
@@ -348,7 +351,9 @@ def analytic_signal(data, bands, *, sample_period: float | None = None, time_uni
     Returns
     -------
     Complex DataArray with dims ``(frequency, time[, region])``; ``frequency`` holds the band centres and
-    ``frequency_low`` / ``frequency_high`` the edges. ``np.angle`` and ``abs`` give phase and amplitude.
+    ``frequency_low`` / ``frequency_high`` the edges. ``abs(z)`` is the amplitude and
+    ``xarray.apply_ufunc(np.angle, z)`` the phase (``np.angle`` alone returns a bare array); both can be passed
+    to :func:`~neurodyn.observables.pac`.
     """
     import xarray as xr
 

@@ -231,5 +231,6 @@ def check_ndpac_p(ndpac_p) -> float | None:
         return None
     p = float(ndpac_p)
     if not 0.0 < p <= 1.0:
-        raise InputError(f"pac (ndpac): ndpac_p is a significance level in (0, 1] (or None for no threshold), got {ndpac_p!r}.")
+        raise InputError("pac (ndpac): ndpac_p is a significance level in (0, 1] (or None for no threshold), "
+                         f"got {ndpac_p!r}.")
     return p

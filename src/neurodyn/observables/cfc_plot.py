@@ -49,7 +49,8 @@ def plot_comodulogram(result, ax=None, *, region=None, variable: str | None = No
     if isinstance(result, xr.Dataset):
         variable = variable or "pac"
         if variable not in result:
-            raise InputError(f"plot_comodulogram: the Dataset has no variable {variable!r}; it has {list(result.data_vars)}.")
+            raise InputError(f"plot_comodulogram: the Dataset has no variable {variable!r}; it has "
+                             f"{list(result.data_vars)}.")
         if alpha is not None:
             if p not in result:
                 raise InputError(f"plot_comodulogram: the Dataset has no {p!r}; use p='p_value' or 'p_value_max'.")

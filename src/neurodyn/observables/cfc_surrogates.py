@@ -82,7 +82,8 @@ def _resolve_kind(kind, where) -> str:
         return key
     if key in _ALIASES:
         return _ALIASES[key]
-    raise InputError(f"{where}: unknown surrogate kind {kind!r}; {close_matches(key, list(SURROGATES) + list(_ALIASES))} "
+    hint = close_matches(key, list(SURROGATES) + list(_ALIASES))
+    raise InputError(f"{where}: unknown surrogate kind {kind!r}; {hint} "
                      f"(kinds: {', '.join(SURROGATES)}).")
 
 
@@ -168,7 +169,8 @@ def run_surrogate_test(data: PACArrays, method: str, *, n_surrogates=200, kind="
     p_max = (1.0 + (smax[:, :, None, None] >= obs[None]).sum(axis=0)) / (n_s + 1.0)
     attrs = {"method": method, "description": M.PAC_METHODS[method], "surrogate_kind": plan.kind,
              "surrogate_description": SURROGATES[plan.kind], "n_surrogates": n_s,
-             "seed": seed if isinstance(seed, (int, np.integer)) and lags is None else "generator or explicit lags"}
+             "seed": (int(seed) if isinstance(seed, (int, np.integer)) and lags is None
+                      else "generator or explicit lags")}
     if plan.kind == "time_shift":
         attrs["lags"] = "see the surrogate_lag coordinate" if keep_surrogates else plan.lags.tolist()
     else:
@@ -222,7 +224,8 @@ def pac_surrogate_test(phase, amplitude, method: str = "tort", *, n_surrogates: 
     Returns
     -------
     xarray.Dataset with ``pac``, ``z``, ``p_value``, ``p_value_max``, ``surrogate_mean``, ``surrogate_std``
-    over (f_amplitude, f_phase, region); the method and surrogate settings in its attrs.
+    over (f_amplitude, f_phase, region); the method and surrogate settings in its attrs. ``z`` is inf or nan
+    where the surrogates do not spread (e.g. thresholded ndPAC values that are all 0).
     """
     data = precomputed_arrays(phase, amplitude, "pac_surrogate_test", f_phase, f_amplitude, amplitude_phase)
     return run_surrogate_test(data, method, n_surrogates=n_surrogates, kind=kind, seed=seed, min_shift=min_shift,
