@@ -209,3 +209,28 @@ def test_time_units_and_dataarray_input(coupled):
     listed = comodulogram(coupled, [(4, 8)], [(50, 110), (120, 160)], "tort", sample_period=1e-3, time_unit="s", **kw)
     assert listed.dims == ("f_amplitude", "f_phase") and listed.shape == (2, 1)
     np.testing.assert_allclose(listed.values[:, 0], one.values, rtol=1e-14)
+
+
+def test_amplitude_from_another_signal(coupled):
+    """amplitude_data: theta phase of one record, gamma amplitude of another. The gamma of the second record is
+    modulated by the first record's theta, which the second record does not contain."""
+    t = np.arange(coupled.size) * 1e-3
+    theta = 2 * np.pi * FP * t
+    rng = np.random.default_rng(5)
+    x1 = np.cos(theta) + 0.3 * rng.standard_normal(t.size)
+    x2 = (1 + 0.8 * np.cos(theta)) * np.cos(2 * np.pi * FA * t) + 0.3 * rng.standard_normal(t.size)
+    kw = dict(sample_period=1e-3, time_unit="s", edges=1000)
+    cross = float(comodulogram(x1, (4, 8), (50, 110), "tort", amplitude_data=x2, **kw))
+    within = float(comodulogram(x2, (4, 8), (50, 110), "tort", **kw))
+    assert cross > 0.02 and within < 0.05 * cross
+
+
+@pytest.mark.parametrize("method", ["mvl", "tort", "heights_ratio", "ndpac", "phase_sync"])
+def test_comodulogram_equals_phase_amplitude_path(coupled, method):
+    """comodulogram (chunked; cos/sin of the phase from the analytic signal) and PhaseAmplitude.pac (stored
+    phases; np.cos / np.sin) are two code paths for one quantity: equal to round-off."""
+    x = np.column_stack([coupled, coupled[::-1], np.roll(coupled, 777)])
+    kw = dict(sample_period=1e-3, time_unit="s", edges=700)
+    fp, fa = [(4, 8), (8, 12)], [(50, 110), (60, 100)]
+    ref = phase_amplitude(x, fp, fa, **kw).pac(method)
+    np.testing.assert_allclose(comodulogram(x, fp, fa, method, **kw).values, ref.values, rtol=1e-10)
