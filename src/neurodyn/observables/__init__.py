@@ -1,4 +1,5 @@
-"""Observables of (network) simulations: BOLD, functional connectivity, spectra, streaming reducers, memory checks.
+"""Observables of (network) simulations: BOLD, functional connectivity, spectra, cross-frequency coupling,
+streaming reducers, memory checks.
 
 Everything here works on plain NumPy arrays ``(time, region)`` (and xarray DataArrays where noted) and can
 be fed chunk by chunk during a run, so long whole-brain simulations need not store their trajectories.
@@ -55,4 +56,35 @@ __all__ += [
     "RunningCovariance",
     "RunningMoments",
     "RunningWelch",
+]
+
+from neurodyn.observables.cfc import (
+    PhaseAmplitude,
+    amplitude_distribution,
+    comodulogram,
+    pac,
+    phase_amplitude,
+    preferred_phase,
+)
+from neurodyn.observables.cfc_filters import FILTERS, analytic_signal, frequency_bands
+from neurodyn.observables.cfc_measures import PAC_METHODS
+from neurodyn.observables.cfc_plot import plot_comodulogram
+from neurodyn.observables.cfc_surrogates import SURROGATES, SurrogatePlan, pac_surrogate_test, surrogate_plan
+
+__all__ += [
+    "PhaseAmplitude",
+    "amplitude_distribution",
+    "comodulogram",
+    "pac",
+    "phase_amplitude",
+    "preferred_phase",
+    "FILTERS",
+    "analytic_signal",
+    "frequency_bands",
+    "PAC_METHODS",
+    "plot_comodulogram",
+    "SURROGATES",
+    "SurrogatePlan",
+    "pac_surrogate_test",
+    "surrogate_plan",
 ]
