@@ -194,7 +194,7 @@ class Branch:
         else:
             lines.append("  no special points")
         for s in self.stops:
-            lines.append(f"  stopped: {s}")
+            lines.append(f"  stop ({s.reason}): {s}")
         return "\n".join(lines) + ">"
 
     # ---------------------------------------------------------------------------------------- plot

@@ -19,7 +19,7 @@ Examples
 >>> s = SymbolicSystem.from_circuit(CircuitTemplate("cusp", nodes={"p": NodeTemplate("n", [op])}))
 >>> b = continuation(s, "p/cusp_op/b1", [-1.324718], -1.0, 1.0)         # b2 = 1: two folds
 >>> c = fold_curve(b.special("fold")[0], "p/cusp_op/b2", bounds={"p/cusp_op/b2": (-1.0, 2.0)})
->>> [(p.kind, round(p["p/cusp_op/b1"], 6), round(p["p/cusp_op/b2"], 6)) for p in c.special_points]
+>>> [(p.kind, abs(round(p["p/cusp_op/b1"], 6)), abs(round(p["p/cusp_op/b2"], 6))) for p in c.special_points]
 [('cusp', 0.0, 0.0)]
 """
 from __future__ import annotations
@@ -60,8 +60,8 @@ def _parameters(point: SpecialPoint, parameter):
 
 
 def _curve(kind, point, parameter, bounds, params, direction, settings, kw):
-    s = point.system
     pars = _parameters(point, parameter)
+    s = point.system
     for q in pars:
         parameter_keys(s, q)
     st = _settings(settings if settings is not None else point.settings.get("settings"), **kw)

@@ -403,10 +403,10 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
                 sing = True
             where = problem.describe(a.y)
             if sing:
-                stop = ("singular", f"stopped at a singular point: the bordered Jacobian is singular at {where}.",
+                stop = ("singular", f"singular point: the bordered Jacobian is singular at {where}.",
                         "a point of higher codimension, or a right-hand side that is not smooth there.")
             else:
-                stop = ("ds_min", f"stopped at the step-size floor: no converged step down to ds = "
+                stop = ("ds_min", f"step-size floor: no converged step down to ds = "
                         f"{st.ds_min:g} from {where} (last Newton residual {tr.last_newton_residual:.3g}).",
                         "the curve may end at a singular point or the equations may not be smooth there; "
                         "try a smaller ds_min or larger max_newton, or start from the other end.")
@@ -443,7 +443,7 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
             fac = min(fac, max(0.5, 0.5 * st.max_angle / ang))
         h = float(np.clip(h * fac, st.ds_min, st.ds_max))
     if stop is None:
-        stop = ("max_steps", f"stopped after max_steps = {st.max_steps} steps at "
+        stop = ("max_steps", f"max_steps = {st.max_steps} steps taken, at "
                 f"{problem.describe(recs[-1].y)}.", "raise max_steps (or ds_max) to go further.")
     reason, msg, hint = stop
     last = recs[-1]

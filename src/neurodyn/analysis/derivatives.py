@@ -135,7 +135,8 @@ class SystemDerivatives:
         s = self.system
         xv, pv = s._xvec(x), s._pvec(params)
         vals = fn(xv, pv, *[list(d) for d in dirs])
-        cplx = s.cplx or any(np.iscomplexobj(d) for d in dirs)
+        # every row is real-valued for real directions (complex states enter through (g + g~)/2 etc.)
+        cplx = any(np.iscomplexobj(d) for d in dirs)
         out = np.array([np.broadcast_to(np.asarray(v, dtype=complex), shape) for v in vals])
         if not cplx:
             return out.real.copy()

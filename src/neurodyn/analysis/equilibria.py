@@ -17,7 +17,7 @@ Examples
 >>> x0 = find_fixed_points(s, params={"p/qif_op/eta": -10.0}, bounds={"p/qif_op/r": (1e-6, 5)})[0]
 >>> b = continuation(s, "p/qif_op/eta", x0, -10.0, 0.0)
 >>> [(p.kind, round(p["p/qif_op/eta"], 4)) for p in b.special_points]
-[('fold', -4.4694), ('fold', -5.9064)]
+[('fold', -3.1361), ('fold', -5.7435)]
 >>> b.stop.reason
 'end'
 """
