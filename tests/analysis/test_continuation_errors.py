@@ -68,7 +68,7 @@ def test_branch_ending_at_a_singular_point_reports_where_it_stopped():
     mu_end = b.points["p/sq_op/mu"].iloc[-1]
     assert 0 <= mu_end < 1e-3                                    # it got close to the end of the branch
     assert f"{mu_end:.6g}" in b.stop.message and b.stop.hint
-    assert "stopped" in repr(b) and b.stop.index == len(b.points) - 1
+    assert f"stop ({b.stop.reason}): " in repr(b) and b.stop.index == len(b.points) - 1
     assert b.stop.values["p/sq_op/mu"] == mu_end
 
 

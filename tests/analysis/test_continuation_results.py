@@ -2,7 +2,6 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from neurodyn.analysis import SymbolicSystem, continuation, find_fixed_points, fold_curve  # noqa: E402

@@ -43,7 +43,17 @@ def hopf_test(ev, exclude=()) -> float:
     s = lam[i] + lam[j]
     den = np.abs(lam[i]) + np.abs(lam[j])
     den[den == 0] = 1.0
-    return float(np.real(np.prod(s / den)))
+    return _product(s / den)
+
+
+def _product(factors) -> float:
+    """Real part of a product of factors of modulus <= 1, kept away from underflow (only its sign and its
+    zeros matter; for the few states of a circuit it is the plain product)."""
+    if np.any(factors == 0):
+        return 0.0
+    total = float(np.sum(np.log(np.abs(factors))))
+    prod = np.prod(factors / np.abs(factors))          # unit phase
+    return float(np.real(prod)) * float(np.exp(max(total, -700.0)))
 
 
 def critical_pair(ev, exclude=()):
@@ -331,7 +341,7 @@ class HopfSystem(_Defining):
         scale = max(float(np.max(np.abs(ev))), 1e-300)
         l1 = first_lyapunov_coefficient(self.d, x, P, np.sqrt(kappa))["l1"] if kappa > 0 else float("nan")
         return {"bogdanov_takens": kappa, "bautin": l1,
-                "zero_hopf": float(np.real(np.prod(others / scale))) if others.size else 1.0,
+                "zero_hopf": _product(others / scale) if others.size else 1.0,
                 "double_hopf": hopf_test(ev, exclude=pair)}
 
     def columns(self, y, tests, ev) -> dict:

@@ -25,7 +25,7 @@ def _n_unstable(ev, tol=1e-9) -> int:
     return int(np.sum(ev.real > tol * scale))
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class SpecialPoint:
     """A special point of a branch: fold ('fold', LP), branch point ('branch_point', BP), Hopf ('hopf', H) on
     branches of equilibria; cusp, Bogdanov-Takens, Bautin (generalised Hopf), zero-Hopf and double Hopf on
@@ -47,6 +47,12 @@ class SpecialPoint:
         Bogdanov-Takens: ``a``, ``b``; zero-Hopf, double Hopf: ``omega`` (and ``omega2``).
     located : bool
         False if the location did not converge (the point is then the nearer end of the step).
+    system, params, context :
+        The system, the fixed parameters and how the branch was computed (parameter, interval, bounds,
+        settings): what :func:`~neurodyn.analysis.fold_curve`, :func:`~neurodyn.analysis.hopf_curve` and
+        :func:`~neurodyn.analysis.switch_branch` start from.
+    tangent : ndarray
+        Tangent of the branch at the point (original coordinates).
     """
 
     kind: str
@@ -59,7 +65,7 @@ class SpecialPoint:
     located: bool = True
     system: object = None
     params: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
     tangent: np.ndarray | None = None
 
     @property
@@ -102,7 +108,7 @@ class SpecialPoint:
         return f"<SpecialPoint {self.describe()}>"
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Branch:
     """A continued curve: equilibria in one parameter (``kind='equilibrium'``), or fold or Hopf points in two
     (``kind='fold'`` / ``'hopf'``).

@@ -64,7 +64,7 @@ def _curve(kind, point, parameter, bounds, params, direction, settings, kw):
     s = point.system
     for q in pars:
         parameter_keys(s, q)
-    st = _settings(settings if settings is not None else point.settings.get("settings"), **kw)
+    st = _settings(settings if settings is not None else point.context.get("settings"), **kw)
     if "max_steps" not in kw or kw.get("max_steps") is None:
         st = st.updated(max_steps=min(st.max_steps, 1000))
     d = derivatives(s)
@@ -77,7 +77,7 @@ def _curve(kind, point, parameter, bounds, params, direction, settings, kw):
         else:
             keys = parameter_keys(s, q)
             pvals.append(float(s.parameters[keys[0]]))
-    for k, v in dict(params or {}).items():
+    for k in dict(params or {}):
         if k in pars:
             raise AnalysisError(f"{k!r} is a curve parameter; its start value comes from the point")
     b = dict(bounds or {})
@@ -127,9 +127,8 @@ def _curve(kind, point, parameter, bounds, params, direction, settings, kw):
         A = pb.jacobian(y0) * scales
     except np.linalg.LinAlgError:
         raise ConvergenceError(f"the {kind} system is singular at the start {point.describe()}") from None
-    U, S, Vh = np.linalg.svd(A / np.maximum(np.max(np.abs(A), axis=1, keepdims=True), 1e-300))
+    _, _, Vh = np.linalg.svd(A / np.maximum(np.max(np.abs(A), axis=1, keepdims=True), 1e-300))
     t0 = Vh[-1] * scales
-    res = np.max(np.abs(pb.residual(y0)[n:] if kind == "fold" else pb.residual(y0)[n:]))
     pieces, stops = [], []
     dirs = {"both": (-1.0, 1.0), "forward": (1.0,), "backward": (-1.0,)}
     if direction not in dirs:
@@ -151,7 +150,7 @@ def _curve(kind, point, parameter, bounds, params, direction, settings, kw):
     else:
         _, recs, stop, pb = pieces[0]
         stops = [stop]
-    ctx = {"parameters": pars, "bounds": b, "settings": st, "start_residual": float(res)}
+    ctx = {"parameters": pars, "bounds": b, "settings": st}
     br = build_branch(kind, pars, s.labels, pb, recs, stops, s, base, ctx)
     return br
 

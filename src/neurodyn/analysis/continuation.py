@@ -127,10 +127,6 @@ class Record:
     n_newton: int = 0
 
 
-def _solve(A, b):
-    return np.linalg.solve(A, b)
-
-
 def newton_square(residual, jacobian, y0, scales, tol: float = 1e-11, maxit: int = 15):
     """Newton's method for a square system in scaled coordinates; returns (y, converged, iterations)."""
     y = np.array(y0, dtype=float)
@@ -145,7 +141,7 @@ def newton_square(residual, jacobian, y0, scales, tol: float = 1e-11, maxit: int
             if not (np.all(np.isfinite(r)) and np.all(np.isfinite(A))):
                 return y, False, it
             try:
-                d = _solve(A / rs[:, None], r / rs)
+                d = np.linalg.solve(A / rs[:, None], r / rs)
             except np.linalg.LinAlgError:
                 return y, False, it
             y = y - d * scales
@@ -156,8 +152,9 @@ def newton_square(residual, jacobian, y0, scales, tol: float = 1e-11, maxit: int
     return y, False, maxit
 
 
-class _Tracer:
-    """State of one traced direction."""
+class Tracer:
+    """The scaled algebra of one traced direction: scaled residual and Jacobian, tangent, corrector, event
+    location and boundary location (used by :func:`trace` and by branch switching)."""
 
     def __init__(self, problem, settings: ContinuationSettings, scales, groups, lower, upper, rows):
         self.pb = problem
@@ -181,7 +178,7 @@ class _Tracer:
         A = np.vstack([self.DG(y), t_prev])
         rhs = np.zeros(len(y))
         rhs[-1] = 1.0
-        t = _solve(A, rhs)
+        t = np.linalg.solve(A, rhs)
         if not np.all(np.isfinite(t)):
             raise np.linalg.LinAlgError("non-finite tangent")
         t /= np.linalg.norm(t)
@@ -204,7 +201,7 @@ class _Tracer:
                 if not (np.all(np.isfinite(r)) and np.all(np.isfinite(A))):
                     return None
                 try:
-                    d = _solve(A, r)
+                    d = np.linalg.solve(A, r)
                 except np.linalg.LinAlgError:      # exactly singular (at a branch point): least squares
                     d = np.linalg.lstsq(A, r, rcond=None)[0]
                 yt = yt - d
@@ -362,7 +359,7 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
         J0 = np.asarray(problem.jacobian(y0), dtype=float) * sigma
     rows = np.max(np.abs(J0), axis=1)
     rows[~(rows > 0)] = 1.0
-    tr = _Tracer(problem, st, sigma, groups, lower, upper, rows)
+    tr = Tracer(problem, st, sigma, groups, lower, upper, rows)
     t0s = np.asarray(t0, dtype=float) / sigma
     t0s /= np.linalg.norm(t0s)
     try:
@@ -375,11 +372,13 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
     h = st.ds
     travelled = 0.0
     stop = None
-    for step in range(st.max_steps):
+    h_tried = h
+    for _ in range(st.max_steps):
         a = recs[-1]
         ta = tr.scaled_tangent(a)
         accepted = None
         while h >= st.ds_min:
+            h_tried = h
             yp = a.y + h * ta * tr.sigma
             out = tr.correct(yp, ta)
             if out is not None:
@@ -406,8 +405,9 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
                 stop = ("singular", f"singular point: the bordered Jacobian is singular at {where}.",
                         "a point of higher codimension, or a right-hand side that is not smooth there.")
             else:
-                stop = ("ds_min", f"step-size floor: no converged step down to ds = "
-                        f"{st.ds_min:g} from {where} (last Newton residual {tr.last_newton_residual:.3g}).",
+                stop = ("ds_min", f"step-size floor: no converged step down to ds = {st.ds_min:g} (last "
+                        f"step tried {h_tried:.3g}) from {where}; last Newton residual "
+                        f"{tr.last_newton_residual:.3g}.",
                         "the curve may end at a singular point or the equations may not be smooth there; "
                         "try a smaller ds_min or larger max_newton, or start from the other end.")
             break
@@ -447,5 +447,5 @@ def trace(problem, y0, t0, scales, groups, lower, upper, settings: ContinuationS
                 f"{problem.describe(recs[-1].y)}.", "raise max_steps (or ds_max) to go further.")
     reason, msg, hint = stop
     last = recs[-1]
-    info = StopInfo(reason, msg, len(recs) - 1, dict(zip(names, last.y.tolist())), float(h), hint)
+    info = StopInfo(reason, msg, len(recs) - 1, dict(zip(names, last.y.tolist())), float(h_tried), hint)
     return recs, info

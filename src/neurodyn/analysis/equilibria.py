@@ -30,7 +30,7 @@ import numpy as np
 from neurodyn.analysis.bifurcations import (FoldSystem, HopfSystem, critical_pair, first_lyapunov_coefficient,
                                             fold_coefficient, hopf_test)
 from neurodyn.analysis.branch import Branch, SpecialPoint, build_branch
-from neurodyn.analysis.continuation import ContinuationSettings, Record, _Tracer, newton_square, trace
+from neurodyn.analysis.continuation import ContinuationSettings, Record, Tracer, newton_square, trace
 from neurodyn.analysis.derivatives import derivatives, parameter_keys
 from neurodyn.errors import AnalysisError, ConvergenceError, NotAnEquilibriumError
 
@@ -278,7 +278,7 @@ def switch_branch(point: SpecialPoint, p_start: float | None = None, p_stop: flo
     """
     if not isinstance(point, SpecialPoint) or point.kind != "branch_point":
         raise AnalysisError(f"switch_branch needs a SpecialPoint of kind 'branch_point', got {point!r}")
-    ctx = point.settings
+    ctx = point.context
     parameter = ctx.get("parameter", next(iter(point.parameters)))
     a, b = ctx.get("interval", (None, None))
     lo_p = p_start if p_start is not None else a
@@ -308,7 +308,7 @@ def switch_branch(point: SpecialPoint, p_start: float | None = None, p_stop: flo
     pieces, stops = [], []
     for sign in (-1.0, 1.0):
         direc = sign * phi
-        tr = _Tracer(pb, st, scales, groups, lower, upper, rows)
+        tr = Tracer(pb, st, scales, groups, lower, upper, rows)
         y1 = None
         h = st.ds
         while h >= st.ds_min and y1 is None:
