@@ -75,12 +75,17 @@ class ContinuationSettings:
                 raise AnalysisError(f"continuation setting {name} must be >= 1, got {getattr(self, name)!r}")
 
     def updated(self, **kw) -> "ContinuationSettings":
-        """A copy with the given (non-None) settings changed; ds_max follows a larger ds."""
+        """A copy with the given (non-None) settings changed; the bounds follow a ds given alone and ds
+        follows bounds given alone."""
         kw = {k: v for k, v in kw.items() if v is not None}
         if "ds" in kw and "ds_max" not in kw and kw["ds"] > self.ds_max:
             kw["ds_max"] = kw["ds"]
         if "ds" in kw and "ds_min" not in kw and kw["ds"] < self.ds_min:
             kw["ds_min"] = kw["ds"]
+        if "ds" not in kw and "ds_max" in kw and kw["ds_max"] < self.ds:
+            kw["ds"] = kw["ds_max"]
+        if "ds" not in kw and "ds_min" in kw and kw["ds_min"] > self.ds:
+            kw["ds"] = kw["ds_min"]
         return replace(self, **kw)
 
 
