@@ -65,7 +65,8 @@ def test_first_lyapunov_coefficient_against_guckenheimer_holmes():
     assert abs(h["p/gh_op/mu"]) < 1e-12
     assert h["l1"] == pytest.approx(2 * a_gh / om, rel=1e-10)
     # the public function gives the same from the point alone
-    info = first_lyapunov_coefficient(derivatives(s), h.x, h.all_params)
+    info = first_lyapunov_coefficient(s, h.x, h.all_params)
+    assert first_lyapunov_coefficient(derivatives(s), h.x, h.all_params)["l1"] == info["l1"]
     assert info["l1"] == pytest.approx(h["l1"], rel=1e-12) and info["omega"] == pytest.approx(om, rel=1e-12)
 
 

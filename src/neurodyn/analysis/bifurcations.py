@@ -71,6 +71,14 @@ def critical_pair(ev, exclude=()):
     return a, b, bool(cplx)
 
 
+def _derivs(d):
+    """SystemDerivatives from a SystemDerivatives or a SymbolicSystem."""
+    if hasattr(d, "C") and hasattr(d, "system"):
+        return d
+    from neurodyn.analysis.derivatives import derivatives
+    return derivatives(d)
+
+
 def _null(A):
     """Right and left null vectors (unit) of a square matrix from its SVD."""
     U, S, Vh = np.linalg.svd(A)
@@ -79,7 +87,9 @@ def _null(A):
 
 def fold_coefficient(d, x, params=None) -> float:
     """``a = <p, B(q, q)>/2`` of the fold at ``x`` (``<q, q> = <p, q> = 1``); NaN if ``<p, q> = 0`` (a
-    Bogdanov-Takens point), where the normalisation does not exist."""
+    Bogdanov-Takens point), where the normalisation does not exist. ``d``: a SymbolicSystem (or its
+    :func:`~neurodyn.analysis.derivatives.derivatives`)."""
+    d = _derivs(d)
     J = d.system.jacobian(x, params)
     q, p, _ = _null(J)
     pq = float(np.real(np.vdot(p, q)))
@@ -94,7 +104,21 @@ def first_lyapunov_coefficient(d, x, params=None, omega: float | None = None) ->
 
     ``omega`` (the imaginary part of the critical pair) is taken from the eigenvalues if not given.
     'criticality' is 'supercritical' (l1 < 0), 'subcritical' (l1 > 0) or 'degenerate' (l1 = 0 or not finite).
+    ``d``: a SymbolicSystem (or its :func:`~neurodyn.analysis.derivatives.derivatives`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neurodyn.analysis import SymbolicSystem, first_lyapunov_coefficient
+    >>> from neurodyn.lang.templates import CircuitTemplate, NodeTemplate, OperatorTemplate
+    >>> op = OperatorTemplate("sl_op", ["d/dt * x = -2*y - x*(x^2 + y^2)", "d/dt * y = 2*x - y*(x^2 + y^2)"],
+    ...                       {"x": "output(0.0)", "y": "variable(0.0)"})
+    >>> s = SymbolicSystem.from_circuit(CircuitTemplate("sl", nodes={"p": NodeTemplate("sl_pop", [op])}))
+    >>> info = first_lyapunov_coefficient(s, np.zeros(2))      # Stuart-Landau, c = -1, omega = 2: 2 c / omega
+    >>> round(info["l1"], 12), info["criticality"]
+    (-1.0, 'supercritical')
     """
+    d = _derivs(d)
     J = d.system.jacobian(x, params)
     n = J.shape[0]
     if omega is None:
@@ -128,6 +152,7 @@ def first_lyapunov_coefficient(d, x, params=None, omega: float | None = None) ->
 def bogdanov_takens_coefficients(d, x, params=None) -> dict:
     """{'a', 'b'} of the Bogdanov-Takens point at ``x`` (normalisation of the module docstring, |q0| = 1,
     q1 orthogonal to q0)."""
+    d = _derivs(d)
     J = d.system.jacobian(x, params)
     q0, p1, _ = _null(J)
     q0, p1 = q0.real, p1.real
