@@ -63,6 +63,19 @@ class MemoryBudgetError(NeurodynError, MemoryError):
     """A requested output would exceed the memory budget."""
 
 
+class AnalysisError(NeurodynError, ValueError):
+    """A circuit cannot be analysed as asked (delayed edges, unknown parameter, bad state vector)."""
+
+
+class NotAnEquilibriumError(AnalysisError):
+    """A starting point given for continuation is not an equilibrium (the message gives the residual)."""
+
+
+class ConvergenceError(AnalysisError):
+    """An iterative method (Newton corrector, continuation step) did not converge; the message says where,
+    with the last step tried and a hint."""
+
+
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     """Format a 'did you mean' hint listing the choices closest to ``name``.
 

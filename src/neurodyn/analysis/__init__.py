@@ -1,5 +1,7 @@
 """Analysis of circuits: the analytic Jacobian built from the IR, fixed points and their stability,
-one-parameter continuation (folds, Hopf points), and the homogeneous state of row-normalised networks.
+continuation of equilibria (folds, branch points, Hopf points with their first Lyapunov coefficient, branch
+switching), two-parameter continuation of fold and Hopf curves (cusp, Bogdanov-Takens, Bautin, zero-Hopf,
+double Hopf), and the homogeneous state of row-normalised networks.
 
 Examples
 --------
@@ -17,13 +19,18 @@ from neurodyn.analysis.jacobian import (
 )
 from neurodyn.analysis.linear_noise import modal_noise_covariance
 from neurodyn.analysis.fixed_points import (
-    Branch,
     FixedPoint,
     classify,
-    continuation,
     find_fixed_points,
     fixed_points_table,
 )
+from neurodyn.analysis.continuation import ContinuationSettings, StopInfo
+from neurodyn.analysis.branch import Branch, SpecialPoint
+from neurodyn.analysis.bifurcations import first_lyapunov_coefficient, fold_coefficient
+from neurodyn.analysis.equilibria import continuation, switch_branch
+from neurodyn.analysis.codim2 import fold_curve, hopf_curve
 
 __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
-           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table", "modal_noise_covariance"]
+           "FixedPoint", "classify", "find_fixed_points", "fixed_points_table", "modal_noise_covariance",
+           "ContinuationSettings", "StopInfo", "Branch", "SpecialPoint", "continuation", "switch_branch",
+           "fold_curve", "hopf_curve", "first_lyapunov_coefficient", "fold_coefficient"]

@@ -1,4 +1,4 @@
-"""Fixed points, their stability, and one-parameter continuation with fold and Hopf detection.
+"""Fixed points and their stability (continuation of equilibria: :mod:`neurodyn.analysis.equilibria`).
 
 Fixed points are found with :func:`scipy.optimize.root` (Powell hybrid, analytic Jacobian) from many initial
 guesses: the template's initial state, a random sample of a box, points along a trajectory integrated with
@@ -21,9 +21,10 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from neurodyn.analysis.jacobian import AnalysisError, SymbolicSystem
+from neurodyn.analysis.jacobian import SymbolicSystem
+from neurodyn.errors import AnalysisError
 
-__all__ = ["FixedPoint", "classify", "find_fixed_points", "fixed_points_table", "Branch", "continuation"]
+__all__ = ["FixedPoint", "classify", "find_fixed_points", "fixed_points_table"]
 
 
 def classify(eigenvalues, tol: float = 1e-9) -> str:
@@ -204,163 +205,3 @@ def fixed_points_table(fixed_points: Sequence[FixedPoint]) -> pd.DataFrame:
         rows.append({**fp.as_dict(), "stability": fp.stability, "stable": fp.stable,
                      "leading_re": lead.real, "leading_im": abs(lead.imag), "residual": fp.residual})
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------------- continuation
-@dataclass
-class Branch:
-    """A branch of fixed points traced in one parameter.
-
-    ``points``: DataFrame with the parameter, the states, ``n_unstable`` (eigenvalues with Re > 0), ``stable``
-    and ``max_re``; ``bifurcations``: DataFrame of detected folds ('fold') and Hopf points ('hopf') with the
-    parameter value, state, and ``omega`` (imaginary part of the critical pair, angular frequency in 1/time
-    unit; 0 for folds).
-    """
-
-    parameter: str
-    points: pd.DataFrame
-    bifurcations: pd.DataFrame
-
-    def __repr__(self) -> str:
-        kinds = self.bifurcations["type"].tolist() if len(self.bifurcations) else []
-        return f"<Branch in {self.parameter!r}: {len(self.points)} points, bifurcations {kinds}>"
-
-
-def continuation(system: SymbolicSystem, parameter: str, x0, p_start: float, p_stop: float, ds: float = 0.05,
-                 ds_min: float = 1e-6, ds_max: float | None = None, max_steps: int = 2000,
-                 params: Mapping | None = None, tol: float = 1e-10, direction: int | None = None) -> Branch:
-    """Pseudo-arclength continuation of the fixed point near ``x0`` from ``p_start`` until the parameter
-    leaves ``[min(p_start, p_stop), max(...)]``; folds (turning points) are followed around.
-
-    Bifurcations are detected where the number of unstable eigenvalues changes, and located by bisection
-    along the branch (corrector on the arclength hyperplane); the critical eigenvalue classifies them:
-    real -> 'fold', complex pair -> 'hopf'.
-
-    Examples
-    --------
-    >>> from neurodyn.analysis import SymbolicSystem, find_fixed_points
-    >>> s = SymbolicSystem.from_circuit("qif")
-    >>> x0 = find_fixed_points(s, params={"p/qif_op/eta": -10.0}, bounds={"p/qif_op/r": (1e-6, 5)})[0].x
-    >>> b = continuation(s, "p/qif_op/eta", x0, -10.0, 0.0, ds=0.1)
-    >>> b.bifurcations["type"].tolist()
-    ['fold', 'fold']
-    """
-    from scipy.optimize import root
-
-    if parameter not in system.parameters:
-        from neurodyn.errors import close_matches
-        raise AnalysisError(f"unknown parameter {parameter!r}; {close_matches(parameter, system.parameters)}")
-    base = dict(params or {})
-    n = len(system.labels)
-    ds_max = ds_max or 10 * ds
-    pmin, pmax = min(p_start, p_stop), max(p_start, p_stop)
-    sgn = direction if direction is not None else (1 if p_stop >= p_start else -1)
-
-    def P(p):
-        q = dict(base)
-        q[parameter] = p
-        return q
-
-    def F(y):
-        return system.f(y[:n], P(y[n]))
-
-    def DF(y):
-        q = P(y[n])
-        return np.column_stack([system.jacobian(y[:n], q), system.dfdp(y[:n], parameter, q)])
-
-    sol = root(lambda x: system.f(x, P(p_start)), np.asarray(x0, dtype=float),
-               jac=lambda x: system.jacobian(x, P(p_start)), method="hybr")
-    if not sol.success or np.max(np.abs(system.f(sol.x, P(p_start)))) > 1e-8:
-        raise AnalysisError(f"continuation: no fixed point near x0 at {parameter} = {p_start}")
-    y = np.append(sol.x, p_start)
-
-    def tangent(y, prev=None):
-        A = DF(y)
-        if prev is None:
-            prev = np.zeros(n + 1)
-            prev[n] = sgn
-        M = np.vstack([A, prev])
-        rhs = np.zeros(n + 1)
-        rhs[n] = 1.0
-        t = np.linalg.solve(M, rhs)
-        return t / np.linalg.norm(t)
-
-    def correct(yp, t, maxit=20):
-        yy = yp.copy()
-        for _ in range(maxit):
-            r = np.append(F(yy), t @ (yy - yp))
-            if not np.all(np.isfinite(r)):
-                return None
-            if np.max(np.abs(r)) < tol:
-                return yy
-            Mx = np.vstack([DF(yy), t])
-            try:
-                yy = yy - np.linalg.solve(Mx, r)
-            except np.linalg.LinAlgError:
-                return None
-        return yy if np.max(np.abs(F(yy))) < 1e-8 else None
-
-    def eig(y):
-        return np.linalg.eigvals(system.jacobian(y[:n], P(y[n])))
-
-    def nun(ev):
-        return int(np.sum(ev.real > 0))
-
-    t = tangent(y)
-    pts, tans = [y], [t]
-    evs = [eig(y)]
-    h = ds
-    with np.errstate(all="ignore"):
-        for _ in range(max_steps):
-            ynew = None
-            while h >= ds_min:
-                ynew = correct(y + h * t, t)
-                if ynew is not None and np.linalg.norm(ynew - y) < 3 * h:
-                    break
-                ynew = None
-                h *= 0.5
-            if ynew is None:
-                break
-            tn = tangent(ynew, t)
-            if tn @ t < 0:
-                tn = -tn
-            y, t = ynew, tn
-            pts.append(y)
-            tans.append(t)
-            evs.append(eig(y))
-            h = min(ds_max, h * 1.3)
-            if not pmin - 1e-12 <= y[n] <= pmax + 1e-12:
-                break
-
-        # bifurcations: changes in the number of unstable eigenvalues, located by bisection along the chord
-        bifs = []
-        for k in range(1, len(pts)):
-            na, nb = nun(evs[k - 1]), nun(evs[k])
-            if na == nb:
-                continue
-            ya, yb = pts[k - 1], pts[k]
-            for _ in range(50):
-                chord = yb - ya
-                if np.linalg.norm(chord) < 1e-12:
-                    break
-                tc = chord / np.linalg.norm(chord)
-                ym = correct(0.5 * (ya + yb), tc)
-                if ym is None:
-                    break
-                if nun(eig(ym)) == na:
-                    ya = ym
-                else:
-                    yb = ym
-            yc = 0.5 * (ya + yb)
-            ev = eig(yc)
-            crit = ev[np.argmin(np.abs(ev.real))]
-            kind = "hopf" if abs(crit.imag) > 1e-6 * max(1.0, abs(crit)) else "fold"
-            bifs.append({"type": kind, parameter: yc[n], "omega": abs(crit.imag),
-                         **dict(zip(system.labels, yc[:n])), "n_unstable_before": na, "n_unstable_after": nb})
-    Y = np.array(pts)
-    df = pd.DataFrame(Y[:, :n], columns=system.labels)
-    df.insert(0, parameter, Y[:, n])
-    df["n_unstable"] = [nun(e) for e in evs]
-    df["stable"] = df["n_unstable"] == 0
-    df["max_re"] = [float(np.max(e.real)) for e in evs]
-    return Branch(parameter, df, pd.DataFrame(bifs))

@@ -35,15 +35,11 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from neurodyn.errors import InputError, NeurodynError, VariablePathError, close_matches
+from neurodyn.errors import AnalysisError, InputError, VariablePathError, close_matches
 from neurodyn.ir import CircuitIR, build_ir
 
 __all__ = ["AnalysisError", "SymbolicSystem", "homogeneous_node", "network_linearisation",
            "NetworkLinearisation"]
-
-
-class AnalysisError(NeurodynError, ValueError):
-    """A circuit cannot be analysed as asked (delayed edges, unknown parameter, bad state vector)."""
 
 
 def _is_complex_value(v) -> bool:

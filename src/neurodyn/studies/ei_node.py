@@ -47,17 +47,20 @@ def ei_fixed_points(I_ext_e: float = 10.0, **params) -> list[FixedPoint]:
     return find_fixed_points(ei_system(**params), params={DRIVE: I_ext_e}, bounds=BOUNDS, n_random=60)
 
 
-def ei_hopf_branch(I_range=(0.0, 100.0), ds: float = 0.2, **params) -> Branch:
+def ei_hopf_branch(I_range=(0.0, 100.0), ds: float | None = None, **params) -> Branch:
     """The branch of fixed points in I_ext_e (pseudo-arclength continuation) with its Hopf points;
-    ``branch.bifurcations['omega']`` is in rad/ms (Hz = omega / (2 pi) * 1000)."""
+    ``branch.bifurcations['omega']`` is in rad/ms (Hz = omega / (2 pi) * 1000, column ``frequency_hz``),
+    ``branch.bifurcations['l1']`` the first Lyapunov coefficient (negative: supercritical). ``ds``: initial
+    step in scaled arclength (default: the continuation default)."""
     s = ei_system(**params)
     x0 = find_fixed_points(s, params={DRIVE: I_range[0]}, bounds=BOUNDS, n_random=60)
     if not x0:
         from neurodyn.analysis import AnalysisError
         raise AnalysisError(f"no fixed point at I_ext_e = {I_range[0]}")
     b = continuation(s, DRIVE, x0[0].x, I_range[0], I_range[1], ds=ds)
-    if len(b.bifurcations):
-        b.bifurcations["frequency_hz"] = b.bifurcations["omega"] / (2 * np.pi) * 1e3
+    bif = b.bifurcations
+    if len(bif):
+        bif["frequency_hz"] = bif["omega"] / (2 * np.pi) * 1e3
     return b
 
 

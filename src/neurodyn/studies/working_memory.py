@@ -56,7 +56,7 @@ def bistable_range(eta: float = -5.0, J: float = 15.0, Delta: float = 1.0, tau: 
     start = find_fixed_points(s, params={I: I_span[0]}, bounds={R: (1e-9, 100.0)}, n_random=40)
     if not start:
         raise AnalysisError(f"no fixed point at I = {I_span[0]}")
-    b = continuation(s, I, start[0].x, I_span[0], I_span[1], ds=0.05)
+    b = continuation(s, I, start[0].x, I_span[0], I_span[1])
     folds = b.bifurcations[b.bifurcations["type"] == "fold"] if len(b.bifurcations) else b.bifurcations
     if len(folds) != 2:
         raise AnalysisError(f"eta={eta}, J={J}: {len(folds)} folds in I within {I_span}; the population is not "
