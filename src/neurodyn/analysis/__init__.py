@@ -16,6 +16,13 @@ from neurodyn.analysis.jacobian import (
     network_linearisation,
 )
 from neurodyn.analysis.linear_noise import modal_noise_covariance
+from neurodyn.analysis.batched import BatchedSystem
+from neurodyn.analysis.collocation import CycleConvergenceError, CycleError, NotACycleError
+from neurodyn.analysis.periodic import PeriodicOrbit, find_cycle
+from neurodyn.analysis.cycle_continuation import (CycleBifurcation, CycleBranch, HopfPoint, NotAHopfPointError,
+                                                  continue_cycles, cycle_from_hopf)
+from neurodyn.analysis.master_stability import (DispersionRelation, MasterStabilityFunction, dispersion_relation,
+                                                homogeneous_system, master_stability)
 from neurodyn.analysis.fixed_points import (
     Branch,
     FixedPoint,
@@ -26,4 +33,8 @@ from neurodyn.analysis.fixed_points import (
 )
 
 __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
-           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table", "modal_noise_covariance"]
+           "Branch", "FixedPoint", "classify", "continuation", "find_fixed_points", "fixed_points_table", "modal_noise_covariance",
+           "BatchedSystem", "CycleError", "NotACycleError", "CycleConvergenceError", "PeriodicOrbit", "find_cycle",
+           "CycleBifurcation", "CycleBranch", "HopfPoint", "NotAHopfPointError", "continue_cycles",
+           "cycle_from_hopf", "DispersionRelation", "MasterStabilityFunction", "dispersion_relation",
+           "homogeneous_system", "master_stability"]
