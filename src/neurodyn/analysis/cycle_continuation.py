@@ -125,8 +125,11 @@ class CycleBranch:
         the minimum and maximum of every state (columns ``min <label>``, ``max <label>``).
     bifurcations : list of CycleBifurcation
     stop_reason : str
-        Why the branch ended ('p_range', 'max_steps', 'ds_min', 'max_period', 'amplitude', 'non-finite') and
+        Why the branch ended: 'p_range' (the parameter reached a bound), 'max_steps', 'ds_min' (the step size
+        fell below its floor), 'max_period', 'amplitude' (the cycle shrinks to an equilibrium: a Hopf point);
         ``message`` says where and what to try.
+    stopped_at : float
+        The parameter value where it stopped (for 'amplitude': the estimated Hopf point).
     """
 
     parameter: str
@@ -134,6 +137,7 @@ class CycleBranch:
     bifurcations: list
     stop_reason: str
     message: str
+    stopped_at: float = float("nan")
 
     @property
     def points(self) -> pd.DataFrame:
@@ -211,7 +215,7 @@ def _hopf_end(orbits, sigma, parameter):
     pa = [o.parameter_value for o in orbits[-2:]]
     A2 = [_scaled_amplitude(o, sigma) ** 2 for o in orbits[-2:]]
     ph = pa[-1] - A2[-1] * (pa[0] - pa[-1]) / (A2[0] - A2[-1]) if len(pa) == 2 and A2[0] != A2[-1] else pa[-1]
-    return "amplitude", (f"the cycle shrinks to an equilibrium (scaled amplitude {np.sqrt(A2[-1]):.2e} at "
+    return "amplitude", float(ph), (f"the cycle shrinks to an equilibrium (scaled amplitude {np.sqrt(A2[-1]):.2e} at "
                          f"{parameter} = {pa[-1]:.8g}): the branch ends at a Hopf point near {parameter} = {ph:.8g}")
 
 
@@ -427,6 +431,7 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
     amps = [_scaled_amplitude(o, tr.sigma) for o in orbits]
     h = float(ds)
     reason, message = "max_steps", f"max_steps = {max_steps} reached"
+    stopped = p0
     last_err = None
     accepted = 0
     collapsed = False
@@ -458,8 +463,9 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
                         f"could not take the first step of the cycle branch from {parameter} = {p0:.6g}"
                         f"{': ' + str(last_err) if last_err else ''}", where, None, None) from last_err
                 if collapsed:
-                    reason, message = _hopf_end(orbits, tr.sigma, parameter)
+                    reason, stopped, message = _hopf_end(orbits, tr.sigma, parameter)
                 else:
+                    stopped = tr.p(z)
                     reason = "ds_min"
                     message = (f"step size fell below ds_min = {ds_min:g} at {parameter} = {tr.p(z):.8g} (period "
                                f"{float(z[-2]):.6g}){': ' + str(last_err) if last_err else ''}. Hint: a sharp turn "
@@ -484,19 +490,19 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
                 orbits.append(tr.orbit(zb, tr.bvp.phase_row(tr.bvp.unpack(zb)[0])))
             except CycleConvergenceError:
                 orbits.append(orbit)
-            reason, message = "p_range", f"reached the end of p_range at {parameter} = {bound:.8g}"
+            reason, stopped, message = "p_range", bound, f"reached the end of p_range at {parameter} = {bound:.8g}"
             break
         amps.append(_scaled_amplitude(orbit, tr.sigma))
         # the amplitude passed through a sharp minimum, small against its largest value: the branch went
         # through a Hopf point and traces the same cycles back (shifted by half a period)
         if len(amps) > 2 and amps[-2] < amps[-3] and amps[-2] < amps[-1] and amps[-2] < 0.1 * max(amps):
             bifs = [bf for bf in bifs if bf.step < len(orbits)]
-            reason, message = _hopf_end(orbits, tr.sigma, parameter)
+            reason, stopped, message = _hopf_end(orbits, tr.sigma, parameter)
             break
         orbits.append(orbit)
         z, t, phase, prev_orbit = znew, tnew, phase_new, orbit
         if max_period is not None and float(z[-2]) > max_period:
-            reason = "max_period"
+            reason, stopped = "max_period", pn
             message = (f"period {float(z[-2]):.6g} exceeds max_period = {max_period:g} at {parameter} = {pn:.8g}: "
                        f"the orbit may approach a homoclinic orbit or a saddle-node on the cycle")
             break
@@ -514,7 +520,11 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
             t = np.concatenate([Ut2[:-1].ravel(), t[-2:]])
             t = t / tr.norm(t)
             phase = tr.bvp.phase_row(Uz2)
-    return CycleBranch(parameter, orbits, bifs, reason, message)
+    if reason == "max_steps":
+        stopped = tr.p(z)
+        message = (f"max_steps = {max_steps} reached at {parameter} = {stopped:.8g}; raise max_steps or ds_max to go "
+                   f"further")
+    return CycleBranch(parameter, orbits, bifs, reason, message, float(stopped))
 
 
 def cycle_from_hopf(system, parameter: str, hopf: HopfPoint, params: Mapping | None = None, *, ds: float = 0.02,

@@ -423,9 +423,10 @@ def _weights(connectome) -> tuple[np.ndarray, list]:
     return W, [f"r{i}" for i in range(W.shape[0])]
 
 
-def _dispersion(msf: MasterStabilityFunction, connectome, grid_points: int, curve_points: int) -> DispersionRelation:
+def _mode_matrix_of(connectome, form: str):
+    """The matrix whose eigenvalues are the modes' Lambda: W (normalised, checked) or W - diag(W 1)."""
     W, labels = _weights(connectome)
-    if msf.form == "normalised":
+    if form == "normalised":
         rows = W.sum(axis=1)
         if not np.allclose(rows, 1.0, rtol=0, atol=1e-10):
             bad = int(np.argmax(np.abs(rows - 1.0)))
@@ -434,9 +435,12 @@ def _dispersion(msf: MasterStabilityFunction, connectome, grid_points: int, curv
                 f"region {labels[bad]!r}: {rows[bad]:.6g}); the reduction to one self-coupled node needs "
                 f"sum_m W_nm = 1. Normalise it with Connectome.normalise('rows') (and simulate the network with the "
                 f"same weights), or use form='laplacian' for diffusive coupling.")
-        A = W
-    else:
-        A = W - np.diag(W.sum(axis=1))
+        return W, labels
+    return W - np.diag(W.sum(axis=1)), labels
+
+
+def _dispersion(msf: MasterStabilityFunction, connectome, grid_points: int, curve_points: int) -> DispersionRelation:
+    A, labels = _mode_matrix_of(connectome, msf.form)
     ev, V = np.linalg.eig(A)
     scale = max(1.0, float(np.abs(ev).max()))
     real = bool(np.max(np.abs(ev.imag)) <= 1e-10 * scale)
@@ -514,6 +518,7 @@ def dispersion_relation(network, state, params: Mapping | None = None, *, form: 
             f"{network!r} has conduction delays (speed = {network.speed}): the modes of a delay network obey "
             f"delay equations, not d xi/dt = (DF + Lambda B) xi, and are not computed here. Build the network "
             f"without speed= (instantaneous coupling) to analyse the delay-free system.")
+    _mode_matrix_of(network.connectome, _form(form))             # refuse a non-normalised W before any work
     msf = master_stability(network.node, network.couplings, state, params, form, tol)
     W = network.connectome
     return _dispersion(msf, W, grid_points, curve_points)

@@ -446,6 +446,7 @@ def find_cycle(system, start, params: Mapping | None = None, *, period: float | 
                 pass
             else:
                 T, prof = T2, (lambda tau: spl(t0 + np.asarray(tau) * T2))
+                residual = float(np.max(np.abs(spl(t0 + T2) - spl(t0)) / state_scales(long.sol(tt).T)))
     # initial mesh adapted to the guess, then Newton
     U = np.vstack([prof(node_times(mesh, ncol)[:-1]), prof([0.0])])
     mesh = adapted_mesh(U, mesh, scheme, ntst, state_scales(U))
