@@ -196,7 +196,7 @@ def test_bad_arguments():
     with pytest.raises(InputError, match="no column"):
         find_cycle(s, df)
     t = np.linspace(0, 100, 60)                        # ~4 samples per period
-    with pytest.raises(InputError, match="samples per period"):
+    with pytest.raises(InputError, match="samples per oscillation"):
         find_cycle(s, (t, np.column_stack([np.cos(t), -np.sin(t)])))
     o = find_cycle(s, np.array([1.0, 0.0]), period=6.0)
     assert isinstance(o, PeriodicOrbit) and "PeriodicOrbit period 6.2831853" in repr(o)

@@ -293,12 +293,13 @@ def _columns(df: pd.DataFrame, labels: list) -> tuple[np.ndarray, np.ndarray]:
 
 
 def period_from_trajectory(t: np.ndarray, X: np.ndarray, transient: float | None = None, max_k: int = 16,
-                           tol: float = 2e-2):
+                           tol: float = 1e-3):
     """Period, start time and end time of the last full period of a sampled trajectory.
 
-    Returns ``(period, t_start, k)`` where ``k`` is the number of returns to the section in one period.
-    Raises :class:`NotACycleError` (with ``residual`` = the smallest relative mismatch of returns) if the
-    trajectory is not periodic to ``tol`` within ``max_k`` returns.
+    Returns ``(period, t_start, k, spline)`` where ``k`` is the number of returns to the section in one period
+    and ``spline`` a cubic spline of the trajectory. Raises :class:`NotACycleError` (with ``residual`` = the
+    smallest mismatch of returns, relative to the amplitude over the candidate period) if the trajectory is not
+    periodic to ``tol`` within ``max_k`` returns, or if its oscillation is negligible (an equilibrium).
     """
     from scipy.interpolate import CubicSpline
     t = np.asarray(t, dtype=float)
@@ -325,10 +326,18 @@ def period_from_trajectory(t: np.ndarray, X: np.ndarray, transient: float | None
                              f"transient; simulate several periods more.", residual=float("inf"))
     spl = CubicSpline(t, X)
     tc = t[up] - y[up] * (t[up + 1] - t[up]) / (y[up + 1] - y[up])
+    per_return = float(np.median(np.diff(tc)) / np.median(np.diff(t)))
+    if per_return < 10:
+        raise InputError(f"the trajectory has only ~{per_return:.0f} samples per oscillation; sample more finely "
+                         f"(about 40 samples per period or more, e.g. sampling_step_size <= "
+                         f"{float(np.median(np.diff(tc))) / 40:.3g})")
     Y = spl(tc)
-    scale = np.where(ptp > 0, ptp, 1.0)
+    mag = np.abs(X).max(axis=0)
     best, best_k = np.inf, None
     for k in range(1, min(max_k, tc.size - 1) + 1):
+        seg = (t >= tc[-1 - k]) & (t <= tc[-1])
+        amp = X[seg].max(axis=0) - X[seg].min(axis=0)          # amplitude over the candidate period
+        scale = np.maximum(amp, 1e-12 * np.maximum(mag, 1e-300))
         d = float(np.max(np.abs(Y[-1] - Y[-1 - k]) / scale))
         if d < best:
             best = d
@@ -337,14 +346,15 @@ def period_from_trajectory(t: np.ndarray, X: np.ndarray, transient: float | None
             break
     if best_k is None:
         raise NotACycleError(f"the trajectory is not periodic: returns to the section up to {max_k} apart differ "
-                             f"by at least {best:.2e} (relative to the peak-to-peak amplitude; tolerance {tol}). "
-                             f"Simulate longer to let the transient decay, or the dynamics may be quasi-periodic "
-                             f"or chaotic.", residual=best)
+                             f"by at least {best:.2e} of the last period's amplitude (tolerance {tol:g}). Simulate "
+                             f"longer to let the transient decay (a slowly damped oscillation converges to an "
+                             f"equilibrium), or the dynamics may be quasi-periodic or chaotic.", residual=best)
+    seg = (t >= tc[-1 - best_k]) & (t <= tc[-1])
+    rel_amp = float(np.max((X[seg].max(axis=0) - X[seg].min(axis=0)) / np.maximum(mag, 1e-300)))
+    if rel_amp < 1e-5:
+        raise NotACycleError(f"the last period's oscillation is tiny ({rel_amp:.2e} of the states' magnitude): the "
+                             f"trajectory is at (or converging to) an equilibrium, not on a cycle.", residual=rel_amp)
     T = float(tc[-1] - tc[-1 - best_k])
-    n_samples = np.sum((t >= tc[-1 - best_k]) & (t <= tc[-1]))
-    if n_samples < 20:
-        raise InputError(f"the trajectory has only {n_samples} samples per period; sample more finely "
-                         f"(sampling_step_size <= period / 40 = {T / 40:.3g})")
     return T, float(tc[-1 - best_k]), best_k, spl
 
 
@@ -432,6 +442,10 @@ def find_cycle(system, start, params: Mapping | None = None, *, period: float | 
         if period is None or not np.isfinite(period) or period <= 0:
             raise InputError(f"starting from a state needs a positive period guess (period=...), got {period!r}")
         sol = _integrate_profile(s, x0, float(period), pars, transient)
+        rel_amp = float(np.max(np.ptp(sol.y, axis=1) / np.maximum(np.abs(sol.y).max(axis=1), 1e-300)))
+        if rel_amp < 1e-7:
+            raise NotACycleError(f"the trajectory from the start does not move (relative peak-to-peak {rel_amp:.2e} "
+                                 f"over one period guess): it is at an equilibrium, not on a cycle.", residual=rel_amp)
         T = float(period)
         prof = lambda tau: sol.sol(np.asarray(tau) * T).T                       # noqa: E731
         ends = sol.sol([0.0, T]).T
