@@ -56,7 +56,7 @@ def test_fixed_point_modes_equal_full_network_jacobian_eigenvalues():
     fp = find_fixed_points(hom, bounds={"node/ei_ping_op/r_e": (1e-9, 1.0), "node/ei_ping_op/r_i": (1e-9, 1.0)})[0]
     net = BrainNetwork("ei_ping_pop", conn, COUPLING)
     dr = dispersion_relation(net, fp, p)
-    assert np.iscomplexobj(dr.eigenvalues) and dr.grid is not None
+    assert np.iscomplexobj(dr.eigenvalues) and dr.grid is not None and dr.grid.shape == (25, 25)
     full = SymbolicSystem.from_circuit(net.circuit(), params={"all/ei_ping_op/eps": 3.0,
                                                               "all/ei_ping_op/I_ext_e": 2.0})
     X = np.concatenate([np.full(4, xi) for xi in fp.x])               # variable-major, region-minor

@@ -89,8 +89,10 @@ class BatchedSystem:
         return [vals[q] for q in s._psyms] + [s._tvalue]
 
     def _stack(self, vals, k: int) -> np.ndarray:
-        dt = complex if self.system.cplx else float
-        return np.stack([np.broadcast_to(np.asarray(v, dtype=dt), (k,)) for v in vals])
+        out = np.empty((len(vals), k), dtype=complex if self.system.cplx else float)
+        for i, v in enumerate(vals):
+            out[i] = v                                   # broadcasts scalars (constant entries)
+        return out
 
     def _rows(self, V: np.ndarray) -> np.ndarray:
         """(n_states, ...) per-state values -> (n, ...) real coordinates."""

@@ -40,12 +40,10 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sps
-import scipy.sparse.linalg as spla
 
 from neurodyn.analysis.batched import BatchedSystem
 from neurodyn.analysis.collocation import (CollocationScheme, CycleConvergenceError, CycleError, PeriodicBVP,
-                                           adapted_mesh, node_times, resample)
+                                           adapted_mesh, node_times, resample, sparse_lu)
 from neurodyn.analysis.floquet import collocation_transitions
 from neurodyn.analysis.periodic import PeriodicOrbit, as_system, finish_orbit, state_scales
 from neurodyn.errors import InputError, VariablePathError, close_matches
@@ -195,11 +193,10 @@ class _Tracer:
                                max_iter=self.max_iter, where=where)
 
     def tangent(self, z, t_prev, phase):
-        _, A, _ = self.bvp.linearise(z, phase)
-        M = sps.vstack([A, sps.csr_matrix((self.W * t_prev)[None, :])], format="csc")
+        _, M, _ = self.bvp.linearise(z, phase, self.W * t_prev)
         rhs = np.zeros(self.bvp.size)
         rhs[-1] = 1.0
-        x = spla.splu(M).solve(rhs)
+        x = sparse_lu(M).solve(rhs)
         return x / self.norm(x)
 
     def orbit(self, z, phase) -> PeriodicOrbit:
@@ -266,18 +263,6 @@ def _hopf_start(b: BatchedSystem, parameter: str, hopf: HopfPoint, params: dict)
     return x, omega, vec
 
 
-def _doubled_start(bif: CycleBifurcation):
-    """Twice-traversed orbit and the period-doubling eigenfunction over two periods (collocation nodes)."""
-    o = bif.orbit
-    sch = o.scheme
-    M = o.monodromy
-    ev, V = np.linalg.eig(M)
-    k = int(np.argmin(np.abs(ev + 1.0)))
-    w = np.real(V[:, k])
-    w = w / np.linalg.norm(w)
-    return o, w
-
-
 # --------------------------------------------------------------------------------------------- main entry
 def continue_cycles(system, parameter: str, start, p_range, params: Mapping | None = None, *, ds: float = 0.05,
                     ds_min: float = 1e-5, ds_max: float = 0.5, max_steps: int = 300, direction: int = 1,
@@ -336,94 +321,20 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
     if not (0 < ds_min <= ds <= ds_max):
         raise InputError(f"need 0 < ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
 
-    first_phase = None
+    kw = dict(params=dict(params or {}), ncol=ncol, ntst=ntst, parameter_scale=parameter_scale, tol=tol,
+              max_iter=max_iter)
     if isinstance(start, CycleBifurcation):
-        if start.type != "period_doubling":
-            raise InputError(f"can switch branches only at a period-doubling point, got a {start.type!r}")
-        o, w = _doubled_start(start)
-        base = dict(o.params)
-        base.update(params or {})
-        base.pop(parameter, None)
-        p0 = start.value
-        ncol = ncol or o.ncol
-        sch = CollocationScheme(ncol)
-        # the orbit's PD eigenfunction over one period, then over two (xi(t + T) = -xi(t))
-        J = b.jacobian(o.gauss_states().reshape(-1, b.n), {**base, parameter: p0}).reshape(o.ntst, o.ncol, b.n, b.n)
-        sol = collocation_transitions(J, o.period, o.mesh, o.scheme)
-        xi = [w]
-        cur = w
-        for j in range(o.ntst):
-            blocks = sol[j].reshape(o.ncol, b.n, b.n) @ cur
-            xi += list(blocks)
-            cur = blocks[-1]
-        xi = np.array(xi)                                     # (ntst*ncol + 1, n), xi[-1] ~ -w
-        mesh2 = np.concatenate([0.5 * o.mesh, 0.5 + 0.5 * o.mesh[1:]])
-        U2 = np.vstack([o.nodes[:-1], o.nodes])
-        X2 = np.vstack([xi[:-1], -xi[:-1], xi[:1]])
-        if o.ncol != ncol:
-            U2 = resample(U2, mesh2, o.scheme, mesh2, sch)
-            X2 = resample(X2, mesh2, o.scheme, mesh2, sch)
-        sigma = state_scales(o.nodes)
-        tr = _Tracer(b, parameter, base, sch, mesh2, sigma, 2 * o.period, parameter_scale or max(abs(p0), 1.0),
-                     tol, max_iter)
-        z = tr.bvp.pack(U2, 2 * o.period, p0)
-        t = np.concatenate([X2[:-1].ravel(), [0.0, 0.0]])
-        t = t / tr.norm(t)
-        orbits, prev_orbit = [], None
-        phase = tr.bvp.phase_row(U2)
-        first_phase = phase
+        tr, z, t, phase, orbits, p0 = _start_at_period_doubling(b, parameter, start, **kw)
     elif isinstance(start, HopfPoint) or (hasattr(start, "get") and start.get("type", None) == "hopf"):
         hopf = start if isinstance(start, HopfPoint) else HopfPoint.from_row(start, parameter, s.labels)
-        if hopf.parameter != parameter:
-            raise InputError(f"the Hopf point is in {hopf.parameter!r}, not {parameter!r}")
-        base = dict(params or {})
-        base.pop(parameter, None)
-        x, omega, q = _hopf_start(b, parameter, hopf, base)
-        ncol = ncol or 4
-        sch = CollocationScheme(ncol)
-        mesh = np.linspace(0.0, 1.0, (ntst or 40) + 1)
-        tau = node_times(mesh, ncol)
-        V = np.real(q[None, :] * np.exp(2j * np.pi * tau)[:, None])
-        qn = np.abs(q) / np.abs(q).max()
-        sigma = np.maximum(np.maximum(np.abs(x), qn), 1e-12)
-        p0 = float(hopf.value)
-        T0 = 2 * np.pi / omega
-        tr = _Tracer(b, parameter, base, sch, mesh, sigma, T0, parameter_scale or max(abs(p0), 1.0), tol, max_iter)
-        U = np.tile(x, (len(tau), 1))
-        z = tr.bvp.pack(U, T0, p0)
-        t = np.concatenate([V[:-1].ravel(), [0.0, 0.0]])
-        t = t / tr.norm(t)
-        orbits, prev_orbit = [], None
-        first_phase = tr.bvp.phase_row(V)
-        phase = first_phase
+        tr, z, t, phase, orbits, p0 = _start_at_hopf(b, parameter, hopf, **kw)
     elif isinstance(start, PeriodicOrbit):
-        o = start
-        if o.labels != list(s.labels):
-            raise InputError(f"the orbit's states {o.labels} are not the system's {s.labels}")
-        base = dict(o.params)
-        base.update(params or {})
-        p0 = float(base.pop(parameter, s.parameters[parameter]))
-        ncol = ncol or o.ncol
-        sch = CollocationScheme(ncol)
-        mesh = o.mesh if (ntst is None or ntst == o.ntst) else adapted_mesh(o.nodes, o.mesh, o.scheme, ntst,
-                                                                              state_scales(o.nodes))
-        U = resample(o.nodes, o.mesh, o.scheme, mesh, sch)
-        tr = _Tracer(b, parameter, base, sch, mesh, state_scales(o.nodes), o.period,
-                     parameter_scale or max(abs(p0), 1.0), tol, max_iter)
-        phase = tr.bvp.phase_row(U)
-        z, _ = tr.bvp.newton(tr.bvp.pack(U, o.period, p0), phase, tr.zscale,
-                             extra=(np.eye(1, tr.bvp.size, tr.bvp.size - 1)[0], p0), tol=tol, max_iter=20,
-                             where=f"{parameter} = {p0:.6g} (start)")
-        guess = np.zeros(tr.bvp.size)
-        guess[-1] = direction
-        t = tr.tangent(z, guess, phase)
-        if t[-1] * direction < 0:
-            t = -t
-        prev_orbit = tr.orbit(z, phase)
-        orbits = [prev_orbit]
+        tr, z, t, phase, orbits, p0 = _start_at_orbit(b, parameter, start, direction, **kw)
     else:
         raise InputError(f"start must be a PeriodicOrbit, HopfPoint or period-doubling CycleBifurcation, "
                          f"got {type(start).__name__}")
+    sch = tr.scheme
+    prev_orbit = orbits[-1] if orbits else None
     if not lo <= p0 <= hi:
         raise InputError(f"the start ({parameter} = {p0}) lies outside p_range ({lo}, {hi})")
 
@@ -525,6 +436,92 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
         message = (f"max_steps = {max_steps} reached at {parameter} = {stopped:.8g}; raise max_steps or ds_max to go "
                    f"further")
     return CycleBranch(parameter, orbits, bifs, reason, message, float(stopped))
+
+
+# ------------------------------------------------------------------------------------------------ starts
+def _start_at_period_doubling(b, parameter, start: CycleBifurcation, *, params, ncol, ntst, parameter_scale, tol,
+                              max_iter):
+    """The doubled branch leaves the twice-traversed orbit along the period-doubling eigenfunction."""
+    if start.type != "period_doubling":
+        raise InputError(f"can switch branches only at a period-doubling point, got a {start.type!r}")
+    o = start.orbit
+    base = dict(o.params)
+    base.update(params)
+    base.pop(parameter, None)
+    p0 = float(start.value)
+    sch = CollocationScheme(ncol or o.ncol)
+    # the real eigenvector w of the monodromy matrix for the multiplier closest to -1, propagated over one
+    # period through the collocation transition matrices, then over two (xi(t + T) = -xi(t))
+    ev, V = np.linalg.eig(o.monodromy)
+    w = np.real(V[:, int(np.argmin(np.abs(ev + 1.0)))])
+    w = w / np.linalg.norm(w)
+    J = b.jacobian(o.gauss_states().reshape(-1, b.n), {**base, parameter: p0}).reshape(o.ntst, o.ncol, b.n, b.n)
+    sol = collocation_transitions(J, o.period, o.mesh, o.scheme)
+    xi, cur = [w], w
+    for j in range(o.ntst):
+        blocks = sol[j].reshape(o.ncol, b.n, b.n) @ cur
+        xi += list(blocks)
+        cur = blocks[-1]
+    xi = np.array(xi)                                          # (ntst*ncol + 1, n), xi[-1] ~ -w
+    mesh2 = np.concatenate([0.5 * o.mesh, 0.5 + 0.5 * o.mesh[1:]])
+    U2 = np.vstack([o.nodes[:-1], o.nodes])
+    X2 = np.vstack([xi[:-1], -xi[:-1], xi[:1]])
+    if o.ncol != sch.ncol:
+        U2 = resample(U2, mesh2, o.scheme, mesh2, sch)
+        X2 = resample(X2, mesh2, o.scheme, mesh2, sch)
+    tr = _Tracer(b, parameter, base, sch, mesh2, state_scales(o.nodes), 2 * o.period,
+                 parameter_scale or max(abs(p0), 1.0), tol, max_iter)
+    z = tr.bvp.pack(U2, 2 * o.period, p0)
+    t = np.concatenate([X2[:-1].ravel(), [0.0, 0.0]])
+    return tr, z, t / tr.norm(t), tr.bvp.phase_row(U2), [], p0
+
+
+def _start_at_hopf(b, parameter, hopf: HopfPoint, *, params, ncol, ntst, parameter_scale, tol, max_iter):
+    """The branch leaves the zero-amplitude cycle at the Hopf point along Re(q exp(2 pi i tau))."""
+    if hopf.parameter != parameter:
+        raise InputError(f"the Hopf point is in {hopf.parameter!r}, not {parameter!r}")
+    base = dict(params)
+    base.pop(parameter, None)
+    x, omega, q = _hopf_start(b, parameter, hopf, base)
+    sch = CollocationScheme(ncol or 4)
+    mesh = np.linspace(0.0, 1.0, (ntst or 40) + 1)
+    tau = node_times(mesh, sch.ncol)
+    V = np.real(q[None, :] * np.exp(2j * np.pi * tau)[:, None])
+    qn = np.abs(q) / np.abs(q).max()
+    sigma = np.maximum(np.maximum(np.abs(x), qn), 1e-12)
+    p0 = float(hopf.value)
+    T0 = 2 * np.pi / omega
+    tr = _Tracer(b, parameter, base, sch, mesh, sigma, T0, parameter_scale or max(abs(p0), 1.0), tol, max_iter)
+    z = tr.bvp.pack(np.tile(x, (len(tau), 1)), T0, p0)
+    t = np.concatenate([V[:-1].ravel(), [0.0, 0.0]])
+    # the first phase condition is taken against the eigenfunction (the zero-amplitude profile has none)
+    return tr, z, t / tr.norm(t), tr.bvp.phase_row(V), [], p0
+
+
+def _start_at_orbit(b, parameter, o: PeriodicOrbit, direction, *, params, ncol, ntst, parameter_scale, tol,
+                    max_iter):
+    s = b.system
+    if o.labels != list(s.labels):
+        raise InputError(f"the orbit's states {o.labels} are not the system's {s.labels}")
+    base = dict(o.params)
+    base.update(params)
+    p0 = float(base.pop(parameter, s.parameters[parameter]))
+    sch = CollocationScheme(ncol or o.ncol)
+    mesh = o.mesh if (ntst is None or ntst == o.ntst) else adapted_mesh(o.nodes, o.mesh, o.scheme, ntst,
+                                                                          state_scales(o.nodes))
+    U = resample(o.nodes, o.mesh, o.scheme, mesh, sch)
+    tr = _Tracer(b, parameter, base, sch, mesh, state_scales(o.nodes), o.period,
+                 parameter_scale or max(abs(p0), 1.0), tol, max_iter)
+    phase = tr.bvp.phase_row(U)
+    z, _ = tr.bvp.newton(tr.bvp.pack(U, o.period, p0), phase, tr.zscale,
+                         extra=(np.eye(1, tr.bvp.size, tr.bvp.size - 1)[0], p0), tol=tol, max_iter=20,
+                         where=f"{parameter} = {p0:.6g} (start)")
+    guess = np.zeros(tr.bvp.size)
+    guess[-1] = direction
+    t = tr.tangent(z, guess, phase)
+    if t[-1] * direction < 0:
+        t = -t
+    return tr, z, t, phase, [tr.orbit(z, phase)], p0
 
 
 def cycle_from_hopf(system, parameter: str, hopf: HopfPoint, params: Mapping | None = None, *, ds: float = 0.02,

@@ -186,14 +186,26 @@ class MasterStabilityFunction:
             raise AnalysisError("multipliers are defined for a periodic orbit; this is a fixed point "
                                 "(use exponents: the eigenvalues of DF + Lambda B)")
         L = self._lambdas(Lambdas)
-        A = self.DF[None] + L[:, None, None, None, None] * self.B[None]
-        M = collocation_monodromy(A, self.period, self.state.mesh, self.state.scheme)
+        M = self.monodromy(L)
         ev = np.linalg.eigvals(M).astype(complex)
         ev = np.take_along_axis(ev, np.argsort(-np.abs(ev), axis=1, kind="stable"), axis=1)
         for i in np.flatnonzero(self._sync(L) if drop_trivial else []):
             _, rest = split_trivial_multiplier(M[i], self._f0)
             ev[i] = np.append(rest, np.nan)
         return ev
+
+    def monodromy(self, Lambdas, chunk: int = 64) -> np.ndarray:
+        """Monodromy matrices of the modes over one period, (len(Lambdas), n, n) (cycles only), by collocation on
+        the orbit's mesh; the mode matrices are formed ``chunk`` eigenvalues at a time."""
+        if not self.is_cycle:
+            raise AnalysisError("a monodromy matrix needs a periodic orbit; this is a fixed point")
+        L = self._lambdas(Lambdas)
+        n = len(self.labels)
+        out = np.empty((L.size, n, n), dtype=complex if np.iscomplexobj(L) else float)
+        for a in range(0, L.size, chunk):
+            A = self.DF[None] + L[a:a + chunk, None, None, None, None] * self.B[None]
+            out[a:a + chunk] = collocation_monodromy(A, self.period, self.state.mesh, self.state.scheme)
+        return out
 
     def exponents(self, Lambdas, k: int | None = None, drop_trivial: bool = True) -> np.ndarray:
         """The ``k`` largest growth exponents of every mode (all ``n`` by default), (len(Lambdas), k), real:
@@ -224,7 +236,7 @@ class MasterStabilityFunction:
         L = np.linspace(float(lo), float(hi), int(n))
         return pd.DataFrame({"Lambda": L, "growth_rate": self(L, drop_trivial=False)})
 
-    def grid(self, re=(-1.0, 1.0), im=(-1.0, 1.0), n: int = 41):
+    def grid(self, re=(-1.0, 1.0), im=(-1.0, 1.0), n: int = 25):
         """Growth rate on an ``n x n`` grid of complex Lambda, as an xarray DataArray (dims 'im', 're')."""
         import xarray as xr
         a = np.linspace(*map(float, re), int(n))
@@ -233,7 +245,7 @@ class MasterStabilityFunction:
         g = self(L, drop_trivial=False).reshape(len(b), len(a))
         return xr.DataArray(g, coords={"im": b, "re": a}, dims=("im", "re"), name="growth_rate")
 
-    def dispersion(self, connectome, *, grid_points: int = 41, curve_points: int = 201) -> "DispersionRelation":
+    def dispersion(self, connectome, *, grid_points: int = 25, curve_points: int = 201) -> "DispersionRelation":
         """The dispersion relation on a connectome's eigenmodes (see :func:`dispersion_relation`)."""
         return _dispersion(self, connectome, grid_points, curve_points)
 
@@ -323,12 +335,13 @@ class DispersionRelation:
         Largest exponent of every mode.
     exponents : (R, n) array
         Every exponent of every mode (NaN for the trivial one of the synchronous mode).
-    curve : DataFrame
-        Growth rate over real Lambda covering the spectrum.
-    grid : xarray.DataArray or None
-        Growth rate over complex Lambda (only for complex spectra).
     labels : list of str
         Region labels.
+    curve : DataFrame
+        Growth rate over real Lambda covering the spectrum (computed on first use, ``curve_points`` values).
+    grid : xarray.DataArray or None
+        Growth rate over a ``grid_points`` x ``grid_points`` grid of complex Lambda covering the spectrum
+        (computed on first use; None for a real spectrum).
     """
 
     msf: MasterStabilityFunction
@@ -336,9 +349,29 @@ class DispersionRelation:
     eigenvectors: np.ndarray
     growth_rates: np.ndarray
     exponents: np.ndarray
-    curve: pd.DataFrame
-    grid: object
     labels: list
+    curve_range: tuple = (-1.0, 1.0)
+    curve_points: int = 201
+    grid_points: int = 25
+
+    @property
+    def is_real(self) -> bool:
+        return not np.iscomplexobj(self.eigenvalues)
+
+    @property
+    def curve(self) -> pd.DataFrame:
+        if "_curve" not in self.__dict__:
+            self.__dict__["_curve"] = self.msf.curve(*self.curve_range, self.curve_points)
+        return self.__dict__["_curve"]
+
+    @property
+    def grid(self):
+        if self.is_real:
+            return None
+        if "_grid" not in self.__dict__:
+            imax = float(np.abs(np.imag(self.eigenvalues)).max()) * 1.1
+            self.__dict__["_grid"] = self.msf.grid(self.curve_range, (-imax, imax), self.grid_points)
+        return self.__dict__["_grid"]
 
     @property
     def unstable(self) -> np.ndarray:
@@ -376,7 +409,7 @@ class DispersionRelation:
         spectrum also the growth rate over the complex plane with the eigenvalues and its zero contour.
         Returns the figure."""
         import matplotlib.pyplot as plt
-        complex_spec = self.grid is not None
+        complex_spec = not self.is_real
         if ax is None:
             fig, axes = plt.subplots(1, 2 if complex_spec else 1, figsize=(10 if complex_spec else 5.5, 4),
                                      squeeze=False)
@@ -460,16 +493,12 @@ def _dispersion(msf: MasterStabilityFunction, connectome, grid_points: int, curv
     pad = 0.05 * max(re.max() - re.min(), 1e-3)
     lo, hi = (min(re.min() - pad, -1.0), max(re.max() + pad, 1.0)) if msf.form == "normalised" else \
         (re.min() - pad, max(re.max() + pad, 0.0))
-    curve = msf.curve(lo, hi, curve_points)
-    grid = None
-    if not real:
-        imax = float(np.abs(np.imag(ev)).max()) * 1.1
-        grid = msf.grid((lo, hi), (-imax, imax), grid_points)
-    return DispersionRelation(msf, ev, V, growth, ex, curve, grid, labels)
+    return DispersionRelation(msf, ev, V, growth, ex, labels, (float(lo), float(hi)), int(curve_points),
+                              int(grid_points))
 
 
 def dispersion_relation(network, state, params: Mapping | None = None, *, form: str = "normalised",
-                        grid_points: int = 41, curve_points: int = 201, tol: float = 1e-6) -> DispersionRelation:
+                        grid_points: int = 25, curve_points: int = 201, tol: float = 1e-6) -> DispersionRelation:
     """Growth rate of every eigenmode of a network's connectivity about its homogeneous state.
 
     Parameters
