@@ -193,3 +193,21 @@ def test_continuation_errors_and_stop_reasons():
         continue_cycles(s, "p/slmu/mu", HopfPoint("p/slmu/mu", 0.0, np.zeros(2)), (-1, 1), max_iter=1,
                         ds_min=0.01)
     assert "CycleBranch" in repr(br)
+
+
+def test_jansen_rit_in_si_units_cycle_branch_ends_at_the_hopf_point():
+    """States ~1e-2 V, the input u ~ 100-300 /s: the scaled arclength follows the alpha cycle from u = 220 to
+    where it shrinks onto the upper Hopf point, which the equilibrium continuation finds from the eigenvalues."""
+    s = SymbolicSystem.from_circuit("JRC")
+    u = "pc/rpo_e_in/u"
+    fp = find_fixed_points(s, params={u: 400.0})
+    assert len(fp) == 1
+    eq = continuation(s, u, fp[0].x, 400.0, 250.0, ds=0.5)
+    hopf = eq.bifurcations[eq.bifurcations["type"] == "hopf"]
+    assert len(hopf) == 1
+    o = find_cycle(s, s.x0, period=0.1, transient=2.0)            # the ~11 Hz alpha cycle at u = 220
+    assert 10.0 < o.frequency < 12.0
+    br = continue_cycles(s, u, o, (50.0, 400.0), ds=0.1, ds_max=1.0)
+    assert br.stop_reason == "amplitude"
+    assert br.stopped_at == pytest.approx(hopf.iloc[0][u], abs=1e-3)   # 315.696 (Grimbert & Faugeras: 315.70)
+    assert br.orbits[-1].period == pytest.approx(2 * np.pi / hopf.iloc[0]["omega"], rel=1e-3)

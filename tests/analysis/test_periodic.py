@@ -79,6 +79,20 @@ def test_ei_node_period_from_neurodyn_simulation_matches_long_scipy_run(I_ext_e,
     assert o.stable
 
 
+def test_simulation_of_another_circuit_is_matched_by_operator_paths():
+    """A run of the library circuit 'ei_ping' (node 'p') starts the cycle of the homogeneous node (node 'node',
+    eps = 0: the same equations): columns are matched by op/var."""
+    from neurodyn.analysis import homogeneous_system
+    from neurodyn.network import Coupling
+    from neurodyn.simulate import integrate
+    df = integrate("ei_ping", 300.0, 0.005, solver="rk4", sampling_step_size=0.1)
+    hom = homogeneous_system("ei_ping_pop", Coupling("ei_ping_op/s_e", "ei_ping_op/s_net"), {"ei_ping_op/eps": 0.0})
+    o = find_cycle(hom, df)
+    ref = find_cycle(SymbolicSystem.from_circuit("ei_ping"), df)
+    assert o.labels[0] == "node/ei_ping_op/r_e" and ref.labels[0] == "p/ei_ping_op/r_e"
+    assert o.period == pytest.approx(ref.period, rel=1e-10)
+
+
 def test_period_two_orbit_from_simulation_rossler():
     """At c = 3.2 the Rossler attractor is a period-2 orbit: the period is read from returns two crossings
     apart and matches the scipy run."""

@@ -420,9 +420,17 @@ class DispersionRelation:
         a0 = axes[0]
         a0.plot(self.curve["Lambda"], self.curve["growth_rate"], color="k", lw=1.2, label="real Lambda")
         L = self.eigenvalues
-        u = self.unstable
-        a0.scatter(np.real(L)[~u], self.growth_rates[~u], s=14, color="tab:blue", zorder=3, label="stable modes")
-        a0.scatter(np.real(L)[u], self.growth_rates[u], s=18, color="tab:red", zorder=3, label="unstable modes")
+        u = self.unstable.copy()
+        sync = np.zeros(len(L), bool)
+        sync[self.synchronous_index] = abs(L[self.synchronous_index] - self.msf.synchronous_lambda) < 1e-12
+        a0.scatter(np.real(L)[~u & ~sync], self.growth_rates[~u & ~sync], s=14, color="tab:blue", zorder=3,
+                   label="stable modes")
+        a0.scatter(np.real(L)[u & ~sync], self.growth_rates[u & ~sync], s=18, color="tab:red", zorder=3,
+                   label="unstable modes")
+        if sync.any():
+            a0.scatter(np.real(L)[sync], self.growth_rates[sync], s=60, marker="*", zorder=4,
+                       color="tab:red" if u[sync][0] else "tab:blue",
+                       label="synchronous mode" + (" (trivial exponent removed)" if self.msf.is_cycle else ""))
         a0.axhline(0.0, color="0.6", lw=0.8)
         a0.set_xlabel("Re Lambda")
         a0.set_ylabel("growth rate (1 / time unit)")
@@ -439,6 +447,8 @@ class DispersionRelation:
             a1.set_xlabel("Re Lambda")
             a1.set_ylabel("Im Lambda")
             fig.colorbar(im, ax=a1, label="growth rate")
+        if ax is None:
+            fig.tight_layout()
         return fig
 
     def __repr__(self) -> str:
