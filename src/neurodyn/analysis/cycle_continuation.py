@@ -435,6 +435,7 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
         stopped = tr.p(z)
         message = (f"max_steps = {max_steps} reached at {parameter} = {stopped:.8g}; raise max_steps or ds_max to go "
                    f"further")
+    bifs = [bf for bf in bifs if lo <= bf.value <= hi]            # a last step may cross the bound
     return CycleBranch(parameter, orbits, bifs, reason, message, float(stopped))
 
 
