@@ -18,6 +18,13 @@ from neurodyn.analysis.jacobian import (
     network_linearisation,
 )
 from neurodyn.analysis.linear_noise import modal_noise_covariance
+from neurodyn.analysis.batched import BatchedSystem
+from neurodyn.analysis.collocation import CycleConvergenceError, CycleError, NotACycleError
+from neurodyn.analysis.periodic import PeriodicOrbit, find_cycle
+from neurodyn.analysis.cycle_continuation import (CycleBifurcation, CycleBranch, HopfPoint, NotAHopfPointError,
+                                                  continue_cycles, cycle_from_hopf)
+from neurodyn.analysis.master_stability import (DispersionRelation, MasterStabilityFunction, dispersion_relation,
+                                                homogeneous_system, master_stability)
 from neurodyn.analysis.fixed_points import (
     FixedPoint,
     classify,
@@ -33,4 +40,8 @@ from neurodyn.analysis.codim2 import fold_curve, hopf_curve
 __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
            "FixedPoint", "classify", "find_fixed_points", "fixed_points_table", "modal_noise_covariance",
            "ContinuationSettings", "StopInfo", "Branch", "SpecialPoint", "continuation", "switch_branch",
-           "fold_curve", "hopf_curve", "first_lyapunov_coefficient", "fold_coefficient"]
+           "fold_curve", "hopf_curve", "first_lyapunov_coefficient", "fold_coefficient",
+           "BatchedSystem", "CycleError", "NotACycleError", "CycleConvergenceError", "PeriodicOrbit", "find_cycle",
+           "CycleBifurcation", "CycleBranch", "HopfPoint", "NotAHopfPointError", "continue_cycles",
+           "cycle_from_hopf", "DispersionRelation", "MasterStabilityFunction", "dispersion_relation",
+           "homogeneous_system", "master_stability"]
