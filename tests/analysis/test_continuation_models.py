@@ -99,7 +99,7 @@ def test_ei_node_hopf_points_against_fixed_point_analysis_and_simulated_amplitud
     dI = 0.05
     pred = 2 * np.abs(q) * np.sqrt(-alpha * dI / (h["omega"] * h["l1"]))
     model = compile_model("ei_ping")
-    T = 30 / (alpha * dI)                       # 30 e-foldings of the growth rate
+    T = round(30 / (alpha * dI) / 0.1) * 0.1    # 30 e-foldings of the growth rate, on the sampling grid
     df = model.run(T, 0.02, outputs={"r_e": "p/ei_ping_op/r_e", "v_e": "p/ei_ping_op/v_e"}, solver="rk4",
                    sampling_step_size=0.1, params={EI_P: h[EI_P] + dI})
     tail = df.iloc[-20000:]
