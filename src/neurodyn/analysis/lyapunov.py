@@ -125,8 +125,9 @@ def lyapunov_spectrum(model, k: int | None = None, simulation_time: float = 100.
         that they have turned into the most expanding directions (default: a tenth of ``simulation_time``);
         without it a finite run's estimates carry an O(1/T) bias from the random initial vectors.
     renormalise_every : float, optional
-        Interval between QR re-orthonormalisations (default: 500 steps); shorten it if the tangent vectors could
-        grow or shrink by more than ~1e100 in between (exponents far above 1 / (500 steps)).
+        Interval between QR re-orthonormalisations. Default: adapted as the run goes (from 50 up to 2000 steps),
+        so that the tangent vectors' growth factors differ by at most ~e^10 between renormalisations; beyond
+        ~e^36 they would be indistinguishable in double precision. A fixed interval is used as given.
     solver : str
         A deterministic fixed-step scheme ('euler', 'heun', 'midpoint', 'rk4').
     params, initial_state : dict, optional
@@ -179,12 +180,13 @@ def lyapunov_spectrum(model, k: int | None = None, simulation_time: float = 100.
                             f"got {solver!r}")
     grid = TimeGrid.of(simulation_time, step_size)
     dt = grid.step_size
-    every = 500 if renormalise_every is None else whole_multiple(positive("renormalise_every", renormalise_every),
+    adaptive = renormalise_every is None
+    every = 50 if adaptive else whole_multiple(positive("renormalise_every", renormalise_every),
                                                                   dt, "renormalise_every", "step_size")
     n_transient = 0 if not transient else whole_multiple(positive("transient", transient), dt, "transient",
                                                          "step_size")
     align = 0.1 * grid.simulation_time if align is None else float(align)
-    n_align = 0 if align <= 0 else max(every, int(round(align / dt / every)) * every)
+    n_align = 0 if align <= 0 else max(1, int(round(align / dt)))
     tir = tangent_ir(base, k)
     kernel = load_kernel(tir, resolve_backend(backend))
     data = build_data(tir, dt)
@@ -218,8 +220,22 @@ def lyapunov_spectrum(model, k: int | None = None, simulation_time: float = 100.
                                 f"(renormalise_every) or use a smaller step")
         return q * np.sign(d), d                          # keep the orientation (R's diagonal positive)
 
-    for _ in range(n_align // every):
-        Q, _d = renormalise(every)
+    def adapt(d: np.ndarray) -> None:
+        nonlocal every
+        if not adaptive or k == 1:
+            return
+        spread = float(np.log(np.max(np.abs(d))) - np.log(np.min(np.abs(d))))
+        if spread > 10.0:
+            every = max(1, int(every * 5.0 / spread))
+        elif spread < 2.0:
+            every = min(2000, every * 2)
+
+    aligned = 0
+    while aligned < n_align:
+        m = min(every, n_align - aligned)
+        Q, d = renormalise(m)
+        aligned += m
+        adapt(d)
     sums = np.zeros(k)
     times, estimates = [], []
     done, start = 0, stepper.step
@@ -228,6 +244,7 @@ def lyapunov_spectrum(model, k: int | None = None, simulation_time: float = 100.
         Q, d = renormalise(m)
         done += m
         sums += np.log(np.abs(d))
+        adapt(d)
         times.append(done * dt)
         estimates.append(sums / (done * dt))
     est = np.array(estimates)
@@ -235,7 +252,8 @@ def lyapunov_spectrum(model, k: int | None = None, simulation_time: float = 100.
     hist = pd.DataFrame(est, index=pd.Index(np.array(times), name="time"),
                         columns=[f"lambda_{j + 1}" for j in range(k)])
     settings = dict(solver=tab.name, step_size=dt, simulation_time=grid.simulation_time,
-                    transient=n_transient * dt, align=n_align * dt, renormalise_every=every * dt, seed=seed, k=k,
+                    transient=n_transient * dt, align=n_align * dt,
+                    renormalise_every="adaptive" if adaptive else every * dt, seed=seed, k=k,
                     backend=getattr(kernel, "backend", None), model=base.name, start_step=start)
     return LyapunovSpectrum(est[-1], hist, tail.max(axis=0) - tail.min(axis=0), settings,
                             stepper.y[base_pos].copy())
