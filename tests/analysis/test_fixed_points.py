@@ -58,7 +58,27 @@ def test_number_of_fixed_points_across_the_cusp():
         assert len(fps) == n, (J, [fp[R] for fp in fps])
     for J in (2.0, 10.0, 20.0, 30.0):
         assert len(find_fixed_points(mpr(J), params={"p/qif_op/eta": -1.0}, bounds=BOUNDS, n_random=40)) == 1
-    assert -np.sqrt(3) == pytest.approx(-1.7320508)
+
+
+def test_bistability_begins_at_the_analytic_cusp():
+    """The cusp of the saddle-node curves is at eta_c = -sqrt(3) Delta (REFERENCE section 1): there eta(r) has its
+    maximum (r_c^4 = 3 / (4 pi^4)) and J(r) its minimum J_c. neurodyn's fixed points show it: 0.2 below eta_c,
+    at the J midway between the two analytic saddle-node values, there are three fixed points (at the analytic
+    rates); 0.2 above eta_c there is one for every J around J_c."""
+    r_c = (3.0 / 4.0) ** 0.25 / np.pi
+    J_c, eta_c = sn_curve(r_c)
+    assert eta_c == pytest.approx(-np.sqrt(3.0), rel=1e-14)     # the analytic cusp (check of the formulas)
+    rr = np.linspace(0.05, 3.0, 200001)
+    Jr, etar = sn_curve(rr)
+    k = np.flatnonzero(np.diff(np.sign(etar - (eta_c - 0.2))))
+    assert len(k) == 2
+    J_mid = 0.5 * Jr[k].sum()                                 # ~8.48, inside the narrow bistable wedge
+    fps = find_fixed_points(mpr(J_mid), params={"p/qif_op/eta": eta_c - 0.2}, bounds=BOUNDS, n_random=60)
+    np.testing.assert_allclose([fp[R] for fp in fps], analytic_rates(eta_c - 0.2, J_mid), rtol=1e-8)
+    assert len(fps) == 3 and [fp.stable for fp in fps] == [True, False, True]
+    for J in (J_c - 2.0, J_c, J_mid, J_c + 2.0, J_c + 5.0):
+        fps = find_fixed_points(mpr(J), params={"p/qif_op/eta": eta_c + 0.2}, bounds=BOUNDS, n_random=40)
+        assert len(fps) == 1 and fps[0].stable, J
 
 
 @pytest.mark.parametrize("J", [12.0, 15.0, 20.0])

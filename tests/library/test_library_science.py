@@ -45,12 +45,31 @@ def mpr_fixed_points(eta, J=15.0, Delta=1.0, I=0.0):
     return r, -Delta / (2 * np.pi * r)
 
 
-def test_mpr_fixed_point_formula_is_bistable_at_default_parameters():
-    # pure numpy check of the formula used below: (eta, J, Delta) = (-5, 15, 1) has three fixed points
+def test_reference_check_mpr_fixed_point_formula_is_bistable_at_default_parameters():
+    """Check of this file's formula (no neurodyn code): at (eta, J, Delta) = (-5, 15, 1) the quartic has three
+    positive roots, and each is a zero of the hand-written MPR right-hand side of libref_models."""
     r, v = mpr_fixed_points(-5.0)
     assert len(r) == 3
     for rs, vs in zip(r, v):
         np.testing.assert_allclose(ref.qif().rhs(0.0, [rs, vs]), 0.0, atol=1e-10)
+
+
+def test_qif_template_right_hand_side_vanishes_at_the_analytic_fixed_points():
+    """The neurodyn assertion the check above implies: the bundled qif template, as neurodyn builds it, has
+    zero derivative at the three analytic fixed points, and its Jacobian there has trace 4 v* (REFERENCE
+    section 1): stable, saddle, stable from low to high rate."""
+    from neurodyn.analysis import SymbolicSystem
+    system = SymbolicSystem.from_circuit(QIF)
+    assert list(system.labels) == [QIF_OUT["r"], QIF_OUT["v"]]
+    r, v = mpr_fixed_points(-5.0)
+    stable = []
+    for rs, vs in zip(r, v):
+        # roots of the quartic to ~1e-15 relative; f is O(1) per unit of r and v, so |f| ~ 1e-13
+        np.testing.assert_allclose(system.f([rs, vs]), 0.0, atol=1e-10)
+        jac = system.jacobian([rs, vs])
+        assert np.trace(jac) == pytest.approx(4.0 * vs, rel=1e-10)
+        stable.append(bool(np.all(np.linalg.eigvals(jac).real < 0)))
+    assert stable == [True, False, True]
 
 
 @pytest.mark.parametrize("eta, start, branch", [
