@@ -1,6 +1,6 @@
 """Hand-written reference right-hand sides of every bundled circuit template.
 
-Written straight from the equations of the papers (``/work/shared/science/REFERENCE.md`` and the sources
+Written straight from the equations of the papers (``../shared/science/REFERENCE.md`` next to the checkout, and the sources
 named in each function), *not* from the YAML files, so that a template and its reference can only agree
 when both are right. Each reference integrates a plain real state vector with scipy's ``solve_ivp``
 (complex states are split into real and imaginary parts) and maps it to the template's output paths.
