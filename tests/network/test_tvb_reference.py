@@ -115,3 +115,21 @@ def test_neurodyn_step_mode_follows_the_documented_scheme():
     # coupling value; measured 1.3e-8 in V over these 50 steps from this start): 5e-8 asserted
     np.testing.assert_allclose(r, res.r, rtol=0, atol=5e-8)
     np.testing.assert_allclose(V, res.V, rtol=0, atol=5e-8)
+
+
+def test_reference_check_sub_sampled_recording_is_the_raw_trajectory():
+    """record_every=10 (TVB's SubSample monitor; the numba backend sub-sampled afterwards) gives rows of the
+    every-step trajectory, at the times the harness reports."""
+    init = (0.5, -1.0)
+    raw = tvbref.mpr_tvb76(1.0, initial_history=init)
+    for backend in ("python", "numba"):
+        if backend == "numba":
+            pytest.importorskip("mako", reason="TVB's numba backend needs mako")
+            pytest.importorskip("autopep8", reason="TVB's numba backend needs autopep8")
+        sub = tvbref.mpr_tvb76(1.0, initial_history=init, record_every=10, backend=backend)
+        assert sub.r.shape == (10, 76)
+        rows = np.rint(sub.time / 0.01).astype(int) - 1
+        np.testing.assert_allclose(sub.time, 0.01 * (rows + 1), rtol=0, atol=1e-15)
+        tol = 0.0 if backend == "python" else 1e-6      # numba: float64 history vs the Python simulator's float32
+        np.testing.assert_allclose(sub.V, raw.V[rows], rtol=0, atol=tol)
+        np.testing.assert_allclose(sub.r, raw.r[rows], rtol=0, atol=tol)
