@@ -157,7 +157,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             t0 = time.perf_counter()
-            chk = common.run_worker(__file__, "neurodyn_check", tmp / "check.npz", extra, env=caches.warm())
+            common.run_worker(__file__, "neurodyn_check", tmp / "check.npz", extra, env=caches.warm())
             print(f"neurodyn check run ({args.tvb_duration:g} ms, every step; fills the warm kernel cache): "
                   f"{time.perf_counter() - t0:.2f} s end to end", flush=True)
             cold = None
