@@ -9,6 +9,8 @@ option                    environment variable           meaning
 ``aot``                   ``NEURODYN_AOT``               ahead-of-time kernel libraries (numba.pycc); default off
 ``model_templates``       ``NEURODYN_MODEL_TEMPLATES``   root of ``model_templates.*`` names (default: the bundled
                                                          library)
+``cells_kernel``          ``NEURODYN_CELLS_KERNEL``      the cells' kernel tier: ``auto`` (default: generated C if a
+                                                         C compiler exists, else Numba), ``c``, ``jit``, ``aot``
 ========================  =============================  ==========================================================
 
 The environment is parsed when a setting is first needed, and again only if one of these variables changes
@@ -51,6 +53,13 @@ def _bool(value: Any, where: str) -> bool:
     raise InputError(f"{where}={value!r} is not understood: use 1/on/true/yes or 0/off/false/no")
 
 
+def _cells_kernel(value: Any, where: str) -> str:
+    text = str(value).strip().lower()
+    if text not in ("auto", "c", "jit", "aot"):
+        raise InputError(f"{where}={value!r} is not understood: use auto, c, jit or aot")
+    return text
+
+
 def _path_or_none(value: Any, where: str) -> Path | None:
     if value is None or str(value).strip() == "":
         return None
@@ -76,6 +85,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
     Option("aot", "NEURODYN_AOT", _bool, False, "build and use ahead-of-time kernel libraries (numba.pycc)"),
     Option("model_templates", "NEURODYN_MODEL_TEMPLATES", _path_or_none, None,
            "root of model_templates.* names (None: the bundled library)"),
+    Option("cells_kernel", "NEURODYN_CELLS_KERNEL", _cells_kernel, "auto",
+           "kernel tier of neurodyn.cells: auto (C if a compiler exists, else Numba), c, jit, aot (numba.pycc)"),
 )}
 
 _overrides: dict[str, Any] = {}          # set_options values, on top of the environment
