@@ -496,6 +496,11 @@ class CellKernel(EntryPoints):
             self._aot_tried = True
             _notice("numba.pycc is not available: the cells kernel stays Numba JIT (no ahead-of-time library)")
             return None
+        # entry points a run may call after finitialize (NetStim.seed between finitialize and the run) are
+        # compiled now with the argument types the model passes, so that the library exports them too
+        import numpy as np
+        from neurodyn.cells._codes import R123_COLS
+        self.r123_setseq(np.zeros((1, R123_COLS), dtype=np.uint64), 0, 0)
         with set_options(aot=True), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             path = super().maybe_build_aot()

@@ -659,9 +659,34 @@ class CellModel:
         srcs = [ps.source for ps in st.vsyn] + st.netstims
         return t, [srcs[int(i)] for i in s]
 
+    @property
+    def kernel_tier(self) -> str | None:
+        """Which kernel ran the last ``finitialize``: ``"c"`` (generated C), ``"jit"`` (Numba) or ``"aot"``
+        (numba.pycc library); None before the first one. See :func:`neurodyn.cells.kernel.load_kernel`."""
+        return None if self._state is None else self._state.kernel.tier
+
+    def provenance(self) -> dict:
+        """What produced the current results: neurodyn's version, the kernel tier and its library, the
+        mechanisms and the run settings.
+
+        Examples
+        --------
+        >>> from neurodyn.cells import CellModel
+        >>> m = CellModel(); s = m.section("s").insert("pas"); m.run(tstop=0.1)
+        >>> sorted(m.provenance())
+        ['celsius', 'dt', 'kernel', 'kernel_tier', 'mechanisms', 'neurodyn', 'secondorder', 't']
+        """
+        from neurodyn._version import __version__
+        st = self._state
+        return {"neurodyn": __version__, "kernel_tier": self.kernel_tier,
+                "kernel": None if st is None else st.kernel.describe(),
+                "mechanisms": [] if st is None else [m.name for m in st.mechs], "dt": self.dt,
+                "celsius": self.celsius, "secondorder": self.secondorder, "t": self.t}
+
     def __repr__(self) -> str:
+        tier = "" if self._state is None else f", kernel {self._state.kernel.describe()}"
         return (f"CellModel({len(self.sections())} sections, {len(self._pps)} point processes, "
-                f"{len(self._netcons)} NetCons)")
+                f"{len(self._netcons)} NetCons{tier})")
 
 
 class _State:
