@@ -612,7 +612,7 @@ class CKernel:
         return f"<CKernel {', '.join(m.name for m in self.mechs) or 'no mechanisms'}: {self.describe()}>"
 
 
-_LOADED: dict[str, CKernel] = {}
+_LOADED: dict[tuple, CKernel] = {}    # by the mechanisms' signatures (their generated code)
 
 
 def load_c_kernel(mechs: list[Mechanism]) -> CKernel:
@@ -622,9 +622,10 @@ def load_c_kernel(mechs: list[Mechanism]) -> CKernel:
     ------
     neurodyn.backends.cbuild.CompilerNotFoundError, neurodyn.backends.cbuild.CBuildError
     """
-    src = c_kernel_source(mechs)
-    kern = _LOADED.get(src)
+    sig = tuple(m.signature() for m in mechs)
+    kern = _LOADED.get(sig)
     if kern is None:
+        src = c_kernel_source(mechs)
         lib = cbuild.load_source(src, "cells_kernel", subdir="cells_clib")
-        kern = _LOADED[src] = CKernel(mechs, lib, src)
+        kern = _LOADED[sig] = CKernel(mechs, lib, src)
     return kern
