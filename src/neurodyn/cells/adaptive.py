@@ -223,7 +223,8 @@ class AdaptiveRun:
                 # grid points strictly before t_stop now; a grid point at t_stop after the events there
                 nbefore = int(np.sum(gpts < t_stop))
                 nrec = min(len(sol.t), nbefore)
-                record_at(sol.t[:nrec], sol.y[:, :nrec])
+                if nrec:
+                    record_at(sol.t[:nrec], np.asarray(sol.y)[:, :nrec])
                 if sol.status == 1:
                     hits = [(float(te[0]), s) for s, te in enumerate(sol.t_events) if len(te)]
                     ts, s = min(hits)

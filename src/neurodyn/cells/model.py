@@ -537,14 +537,14 @@ class CellModel:
             from neurodyn.cells.adaptive import AdaptiveRun
             st.adaptive = AdaptiveRun(self, st, *adaptive)
 
-    def _record_columns(self, st, out, j0, ncol, t) -> None:
+    def _record_columns(self, st, out, j0, ncol, t, t_end=None) -> None:
         if len(st.rec_arr) == 0:
             return
         if ncol == 1 and j0 == 0 and out.shape[1] == 1:
             st.kernel.record(0, t, st.v, st.rec_arr, st.rec_row, st.rec_col, out, *self._mech_args(st),
                              *self._pp_args(st))
         for r, vec in enumerate(st.rec_vectors):
-            vec._append_samples(out[r, :ncol])
+            vec._append_samples(out[r, :ncol], t_end)
 
     def _flush_spikes(self, st) -> None:
         n = int(st.spstate[0])
@@ -628,7 +628,7 @@ class CellModel:
                     f"(step {done_total + 1} after t = {t - dt:g}); reduce dt or check parameters "
                     "(negative conductances, huge currents)")
         self.t = float(t)
-        self._record_columns(st, out, 0, nsteps, t)
+        self._record_columns(st, out, 0, nsteps, t, self.t)
         self._flush_spikes(st)
         self._scatter(st)
 

@@ -154,10 +154,19 @@ def build_tree(sections: list) -> Tree:
 NO_PATH = 1e20
 
 
+def node_x(sec, x: float) -> float:
+    """Position of the voltage node of ``sec(x)``: 0 or 1 at the ends, else the centre of the segment containing
+    ``x`` (NEURON's rule, ``int(x nseg)``)."""
+    if x <= 0.0 or x >= 1.0:
+        return float(x)
+    return (sec._seg_index(x) + 0.5) / sec.nseg
+
+
 def path_distance(sec_a, x_a: float, sec_b, x_b: float) -> float:
-    """Distance (um) along the tree between ``sec_a(x_a)`` and ``sec_b(x_b)`` (NEURON's ``h.distance``): arc
-    lengths ``x L`` up to the nearest section the two paths share, then the distance within it; ``1e20`` for
-    points in different trees, as NEURON.
+    """Distance (um) along the tree between the nodes of ``sec_a(x_a)`` and ``sec_b(x_b)`` (NEURON's
+    ``h.distance``): as in NEURON, a location stands for its node (the centre of its segment, or a section
+    end) and a child starts at the node it is attached to; arc lengths ``x L`` up to the nearest section the
+    two paths share, then the distance within it; ``1e20`` for points in different trees, as NEURON.
 
     Examples
     --------
@@ -166,12 +175,14 @@ def path_distance(sec_a, x_a: float, sec_b, x_b: float) -> float:
     >>> a = m.section("a", L=100); b = m.section("b", L=50).connect(a(1)); c = m.section("c", L=30).connect(a(0.5))
     >>> path_distance(b, 0.5, c, 0.5)
     90.0
+    >>> a.nseg = 5; path_distance(a, 0.0, a, 0.15)     # a(0.15) is the node at the centre of a's segment 0
+    10.0
     """
     def chain(sec, x):
         out = []
         while sec is not None:
-            out.append((sec, float(x)))
-            sec, x = sec._parent, sec.__dict__.get("_parent_x", 0.0)
+            out.append((sec, node_x(sec, float(x))))
+            sec, x = sec._parent, sec._parent_x
         return out
 
     up_a = chain(sec_a, x_a)

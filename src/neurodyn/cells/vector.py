@@ -62,6 +62,7 @@ class Vector:
         self._ref = None
         self._rec_dt = None
         self._rec_every, self._rec_phase = 1, 0
+        self._rec_tnext, self._rec_pending = 0.0, None
         self._model = model
         self._uid = None
 
@@ -114,6 +115,7 @@ class Vector:
     def _start_recording(self, dt: float) -> None:
         """Called by finitialize: the recording interval in steps of ``dt`` (every step without ``Dt``)."""
         self._rec_every, self._rec_phase = 1, 0
+        self._rec_tnext, self._rec_pending = 0.0, None
         if self._rec_dt is not None:
             k = int(round(self._rec_dt / dt))
             if k < 1 or abs(k * dt - self._rec_dt) > 1e-9 * self._rec_dt:
@@ -121,13 +123,34 @@ class Vector:
                                      f"= {dt:g} ms (e.g. {max(k, 1) * dt:g}); change Dt or dt")
             self._rec_every = k
 
-    def _append_samples(self, samples: np.ndarray) -> None:
-        """Keep every ``_rec_every``-th sample of consecutive steps (the t = 0 sample is the first kept)."""
+    def _append_samples(self, samples: np.ndarray, t_end: float | None = None) -> None:
+        """Keep every ``_rec_every``-th sample of consecutive steps (the t = 0 sample is the first kept).
+
+        With ``Dt``, NEURON takes a sample when its record time (0, Dt, 2 Dt, ... accumulated by repeated
+        addition) is <= t at the end of a step, and otherwise at the start of the next step (the same value).
+        So a sample due at the last step of a run (``t_end``, the time after it) whose record time rounds above
+        ``t_end`` is appended only when the next run starts, as in NEURON.
+        """
         k = self._rec_every
         if k == 1:
             self._chunks.append(samples.copy())
             return
-        self._chunks.append(samples[self._rec_phase::k].copy())
+        kept = samples[self._rec_phase::k]
+        last_due = len(kept) and self._rec_phase + k * (len(kept) - 1) == len(samples) - 1
+        if self._rec_pending is not None and len(samples):
+            kept = np.concatenate([[self._rec_pending], kept])
+            self._rec_pending = None
+        times = self._rec_tnext + np.zeros(len(kept))
+        for i in range(1, len(kept)):                      # NEURON's tnext += Dt, one addition per sample
+            times[i] = times[i - 1] + self._rec_dt
+        if len(kept) and last_due and t_end is not None and times[-1] > t_end:
+            self._rec_pending = float(kept[-1])
+            kept, times = kept[:-1], times[:-1]
+        if len(kept):
+            self._rec_tnext = float(times[-1]) + self._rec_dt
+        if isinstance(self._ref, TimeReference):
+            kept = times                  # NEURON delivers the sample at its record time: t is that time
+        self._chunks.append(np.array(kept, dtype=float))
         self._rec_phase = (self._rec_phase - len(samples)) % k
 
     # ------------------------------------------------------------------ conversion
