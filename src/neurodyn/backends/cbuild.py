@@ -40,8 +40,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +123,9 @@ def _sha(path: Path) -> str:
 
 
 def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdir: str = "clib",
-                  timeout: float = 600.0) -> Path:
-    """Compile ``source`` now (whatever the cache holds) and record it; returns the library's path.
+                  timeout: float = 600.0, key: str | None = None) -> Path:
+    """Compile ``source`` now (whatever the cache holds) and record it (under ``key`` if given, else under the
+    source itself); returns the library's path.
 
     Raises
     ------
@@ -135,8 +134,10 @@ def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdi
     cc = find_compiler()
     if cc is None:
         raise CompilerNotFoundError("no C compiler found (looked for $CC, cc, gcc, clang)")
+    import subprocess
+    import tempfile
     d = library_dir(subdir)
-    key = f"{name}-{_key(source, flags, cc)}"
+    key = f"{name}-{_key(source if key is None else key, flags, cc)}"
     with tempfile.TemporaryDirectory(dir=d, prefix=".build-") as tmp:
         (Path(tmp) / "kernel.c").write_text(source)
         out = None
@@ -180,8 +181,13 @@ def _recorded(record: Path) -> Path | None:
     return None
 
 
-def load_source(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdir: str = "clib") -> ctypes.CDLL:
+def load_source(source, name: str, *, key: str | None = None, flags: tuple = DEFAULT_FLAGS,
+                subdir: str = "clib") -> ctypes.CDLL:
     """The shared library compiled from ``source``: loaded from the cache, or compiled first (once per key).
+
+    ``source`` is the C text, or a function returning it; with ``key`` (a text that determines the source,
+    e.g. hashes of the generator's files and of its input) the cache is looked up by ``key`` and the source is
+    generated only when the library has to be built.
 
     Raises
     ------
@@ -190,18 +196,21 @@ def load_source(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdir:
     CBuildError
         The compiler failed.
     """
+    if key is None and callable(source):
+        source = source()
     cc = find_compiler()
     d = library_dir(subdir)
     lib = None
     if cc is not None:
-        lib = _recorded(d / f"{name}-{_key(source, flags, cc)}.json")
+        lib = _recorded(d / f"{name}-{_key(source if key is None else key, flags, cc)}.json")
     if lib is not None:
         try:
             return ctypes.CDLL(str(lib))
         except OSError as exc:
             warnings.warn(f"neurodyn: compiled library {lib} does not load ({exc}); rebuilding it",
                           RuntimeWarning, stacklevel=2)
-    path = build_library(source, name, flags=flags, subdir=subdir)
+    path = build_library(source() if callable(source) else source, name, flags=flags, subdir=subdir,
+                         key=key)
     try:
         return ctypes.CDLL(str(path))
     except OSError as exc:

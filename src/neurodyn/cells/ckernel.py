@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from neurodyn.backends import cbuild
+from neurodyn.caching import source_hash
 from neurodyn.cells.cexpr import c_code
 from neurodyn.cells.errors import CellError
 from neurodyn.cells.mechanisms import Mechanism
@@ -37,6 +38,8 @@ __all__ = ["CKernel", "load_c_kernel", "c_kernel_source", "RUNTIME_C"]
 
 #: the hand-written part (included at the top of every generated kernel)
 RUNTIME_C = Path(__file__).with_name("runtime.c")
+_GENERATOR_FILES = (RUNTIME_C, Path(__file__), Path(__file__).with_name("cexpr.py"),
+                    Path(__file__).with_name("mechanisms.py"))
 _CTYPE = {"f": "double", "i": "int64_t", "u": "uint32_t", "U": "uint64_t"}
 _DTYPE = {"f": np.dtype(np.float64), "i": np.dtype(np.int64), "u": np.dtype(np.uint32),
           "U": np.dtype(np.uint64)}
@@ -590,15 +593,19 @@ class CKernel:
 
     tier = "c"
 
-    def __init__(self, mechs: list[Mechanism], lib: ctypes.CDLL, source: str):
+    def __init__(self, mechs: list[Mechanism], lib: ctypes.CDLL):
         self.mechs = list(mechs)
         self.library = Path(lib._name)
-        self.source = source
         specs = dict(RUNTIME_SPECS)
         specs.update(_kernel_specs(len(self.mechs)))
         self.entries = tuple(specs)
         for name, (spec, ret) in specs.items():
             setattr(self, name, CFunction(lib, name, spec, ret))
+
+    @property
+    def source(self) -> str:
+        """The C source of this kernel."""
+        return c_kernel_source(self.mechs)
 
     def maybe_build_aot(self) -> None:
         """Nothing to do: the C library is already ahead-of-time code (kept for the Numba tier's interface)."""
@@ -625,7 +632,9 @@ def load_c_kernel(mechs: list[Mechanism]) -> CKernel:
     sig = tuple(m.signature() for m in mechs)
     kern = _LOADED.get(sig)
     if kern is None:
-        src = c_kernel_source(mechs)
-        lib = cbuild.load_source(src, "cells_kernel", subdir="cells_clib")
-        kern = _LOADED[sig] = CKernel(mechs, lib, src)
+        # the source is determined by the generator's files and the mechanisms' signatures: look the library
+        # up by those, and generate the source only to build it
+        key = source_hash(_GENERATOR_FILES, salt="\x00".join(sig), length=32)
+        lib = cbuild.load_source(lambda: c_kernel_source(mechs), "cells_kernel", key=key, subdir="cells_clib")
+        kern = _LOADED[sig] = CKernel(mechs, lib)
     return kern
