@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import numbers
 
-import numpy as np
 
 from neurodyn.errors import close_matches
 from neurodyn.cells.errors import RangeVariableError, EventTargetError, LocationError, MechanismError, RecordingError

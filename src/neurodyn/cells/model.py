@@ -57,6 +57,9 @@ class CellModel:
         0 backward Euler (default), 2 Crank-Nicolson.
     usetable : dict
         Per mechanism flag for rate tables (``{'hh': True}``); like NEURON's ``usetable_hh``.
+    cvode_active, cvode_atol, cvode_rtol : bool, float, float
+        NEURON's ``h.cvode.active()``, ``atol()``, ``rtol()`` (defaults False, 1e-3, 0): with ``cvode_active``,
+        ``finitialize`` sets up the adaptive method for the following ``continuerun``/``fadvance``/``run``.
     """
 
     def __init__(self):
