@@ -63,6 +63,19 @@ class MemoryBudgetError(NeurodynError, MemoryError):
     """A requested output would exceed the memory budget."""
 
 
+class UnrecordedVariableError(InputError):
+    """An observable reads a variable that the run does not record."""
+
+
+class SweepDefinitionError(NeurodynError, ValueError):
+    """A sweep store was written by a different sweep definition (it is not resumed; the message says what
+    differs)."""
+
+
+class DiskBudgetError(NeurodynError, OSError):
+    """A requested output would not fit on the disk that should hold it."""
+
+
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     """Format a 'did you mean' hint listing the choices closest to ``name``.
 

@@ -1,4 +1,5 @@
 """Shared fixtures for the network tests."""
+import os
 from pathlib import Path
 
 import matplotlib
@@ -6,8 +7,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-#: ../shared next to the checkout (repo root is parents[2] of this file).
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+#: ../shared next to the checkout (repo root is parents[2] of this file), or $NEURODYN_SHARED_DIR (worktrees).
+SHARED = Path(os.environ.get("NEURODYN_SHARED_DIR") or Path(__file__).resolve().parents[2] / ".." / "shared")
 
 
 @pytest.fixture
