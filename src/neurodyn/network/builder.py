@@ -228,7 +228,7 @@ class BrainNetwork:
         # inputs from stimuli: one column per stimulated region and target
         driven_cols: dict[str, np.ndarray] = {}
         n_steps = int(round(simulation_time / step_size))
-        t = np.arange(n_steps) * step_size
+        t = np.arange(n_steps) * step_size if stimuli else None
         for s in stimuli:
             for r in s.regions:
                 path = f"{self.region_names[self.region_index(r)]}/{s.target}"
@@ -335,9 +335,14 @@ class BrainNetwork:
             from neurodyn.observables.memory import check_output_memory
             check_output_memory(run.context.n_samples, n, len(run.variables),
                                 np.complex128 if run.model.ir.complex_system else np.float64, budget=memory_limit)
-        from neurodyn.observables import ObservableSet, shorthand_observables
-        obs = ObservableSet(shorthand_observables(run.variables, bold, fc, psd) + list(observables), run.context,
-                            run.columns)
+        from neurodyn.observables import Means, ObservableSet, shorthand_observables
+        means = not any(isinstance(o, Means) for o in observables)      # temporal means unless given
+        obs = ObservableSet(shorthand_observables(run.variables, bold, fc, psd, means=means) + list(observables),
+                            run.context, run.columns)
+        clash = sorted(set(obs.specs) & set(run.names)) if store else []
+        if clash:
+            raise InputError(f"observable result(s) {clash} have the same name as the recorded variables they would "
+                             f"replace; give the observables another name= (or store=False)")
         res = run.model.run_array(simulation_time, step_size, outputs=run.outputs, inputs=run.inputs, solver=solver,
                                   sampling_step_size=sampling_step_size, noise=run.noise or None, seed=seed,
                                   params=run.params, initial_state=run.initial, delay_mode=self.delay_mode,

@@ -161,7 +161,7 @@ class Observable:
     # ------------------------------------------------------------------------------ identity
     def config(self) -> dict:
         """The settings that define this observable (JSON-able): its class and constructor arguments."""
-        out = {"kind": type(self).__name__}
+        out = {"observable": type(self).__name__}
         for k, v in sorted(vars(self).items()):
             if k.startswith("_") or k == "context":
                 continue
@@ -170,7 +170,7 @@ class Observable:
 
     def __repr__(self) -> str:
         cfg = self.config()
-        kind = cfg.pop("kind")
+        kind = cfg.pop("observable")
         args = [repr(v) for v in cfg.pop("variables", ())]
         args += [f"{k}={v!r}" for k, v in cfg.items() if v is not None]
         return f"{kind}({', '.join(args)})"

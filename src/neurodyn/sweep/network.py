@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -92,6 +93,11 @@ def _jsonable(v):
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     return v if isinstance(v, (str, int, float, bool)) or v is None else repr(v)
+
+
+def _point_message(exc: BaseException) -> str:
+    """The error of a point as a single run would word it (node names without the copy suffix '#r')."""
+    return re.sub(r"#\d+(?=/)", "", f"{type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -360,7 +366,7 @@ class NetworkSweep:
         except NeurodynError as exc:
             if len(idx) == 1:
                 status[offset] = STATUS["failed"]
-                errors[offset] = f"{type(exc).__name__}: {exc}"
+                errors[offset] = _point_message(exc)
                 return
             half = len(idx) // 2
             self._run_group(idx[:half], offset, status, errors, results, specs)
@@ -371,7 +377,7 @@ class NetworkSweep:
                 out = obs.finish()
             except NeurodynError as exc:
                 status[offset + r] = STATUS["failed"]
-                errors[offset + r] = f"{type(exc).__name__}: {exc}"
+                errors[offset + r] = _point_message(exc)
                 continue
             for name, spec in specs.items():
                 val = np.asarray(out[name].values, dtype=float)

@@ -141,6 +141,16 @@ def differences(stored, current, where: str = "") -> list[str]:
                 out.append(f"{w}: store has {stored[k]!r}, this sweep has none")
             else:
                 out += differences(stored[k], current[k], w)
+    elif (isinstance(stored, list) and isinstance(current, list) and stored != current
+          and any(isinstance(x, (dict, list)) for x in stored + current)):
+        for k in range(max(len(stored), len(current))):
+            w = f"{where}[{k}]"
+            if k >= len(stored):
+                out.append(f"{w}: not in the store, this sweep has {current[k]!r}")
+            elif k >= len(current):
+                out.append(f"{w}: store has {stored[k]!r}, this sweep has none")
+            else:
+                out += differences(stored[k], current[k], w)
     elif stored != current:
         s, c = repr(stored), repr(current)
         if len(s) > 120 or len(c) > 120:

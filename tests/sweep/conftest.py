@@ -1,0 +1,44 @@
+"""Shared fixtures for the sweep tests: small E/I networks (with and without delays) and the AAL90 connectome."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neurodyn.network import BrainNetwork, Connectome, Coupling
+
+#: ../shared next to the checkout, or $NEURODYN_SHARED_DIR (worktrees)
+SHARED = Path(os.environ.get("NEURODYN_SHARED_DIR") or Path(__file__).resolve().parents[2] / ".." / "shared")
+PING = Coupling("ei_ping_op/s_e", "ei_ping_op/s_net")
+RE, VE = "ei_ping_op/r_e", "ei_ping_op/v_e"
+
+
+def small_connectome(n=5, seed=3, lengths=False):
+    rng = np.random.default_rng(seed)
+    W = rng.uniform(0.2, 1.0, (n, n))
+    np.fill_diagonal(W, 0.0)
+    L = None
+    if lengths:
+        L = rng.uniform(5.0, 30.0, (n, n))
+        L = 0.5 * (L + L.T)
+        np.fill_diagonal(L, 0.0)
+    return Connectome(W, tract_lengths=L).normalise("rows")
+
+
+@pytest.fixture(scope="session")
+def ei_net():
+    return BrainNetwork("ei_ping_pop", small_connectome(), PING)
+
+
+@pytest.fixture(scope="session")
+def ei_delay_net():
+    return BrainNetwork("ei_ping_pop", small_connectome(lengths=True), PING, speed=5.0)
+
+
+@pytest.fixture
+def aal90_dir():
+    d = SHARED / "data" / "aal90"
+    if not (d / "sc2017.dat").is_file():
+        pytest.skip(f"AAL90 reference data not found at {d} (expected ../shared/data/aal90 next to the checkout, "
+                    f"or set NEURODYN_SHARED_DIR)")
+    return d
