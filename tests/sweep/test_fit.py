@@ -33,8 +33,8 @@ RUN = dict(simulation_time=20.0, step_size=1e-3, sampling_step_size=2e-3, noise=
 SPEC = dict(nperseg=500, time_unit="s")
 
 
-@pytest.fixture(scope="module")
-def problem():
+def make_problem():
+    """The network and the targets made by one run of it at the true parameters."""
     net = BrainNetwork(OSC, small_connectome(6, seed=8), Coupling("osc_op/x", "osc_op/c"))
     target_net = net.variant(global_coupling=TRUE["global_coupling"])
     ds = target_net.simulate(seed=seed_from_sequence(5, 0), params={"osc_op/w": TRUE["osc_op/w"]},
@@ -44,6 +44,11 @@ def problem():
                (SpectrumTarget("osc_op/x", psd=ds["psd"].values.mean(axis=1), frequencies=ds["frequency"].values,
                                band=(2.0, 40.0), **SPEC), 0.5)]
     return net, targets
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return make_problem()
 
 
 def test_fit_recovers_known_parameters(problem, tmp_path):

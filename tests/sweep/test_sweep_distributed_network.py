@@ -60,3 +60,16 @@ def test_a_store_from_a_killed_client_resumes_on_a_cluster(client, serial, tmp_p
     ds = sw.run(client=client, store=store, resume=True)
     assert sw.report.skipped == 1 and sorted(sw.report.computed) == [1, 2, 3]
     same_results(ds, serial[True])
+
+
+def test_fit_trials_run_on_the_cluster(client):
+    from test_fit import BOX, RUN, make_problem
+    from neurodyn.sweep.fit import fit
+    net, targets = make_problem()
+    kw = dict(simulation_time=RUN["simulation_time"], step_size=RUN["step_size"], seed=5, n_trials=12,
+              **{k: v for k, v in RUN.items() if k not in ("simulation_time", "step_size")})
+    here = fit(net, BOX, targets, client="serial", batch_size=6, **kw)
+    there = fit(net, BOX, targets, client=client, batch_size=6, **kw)
+    # same sampler seed and the same losses (one trial per task, each equal to its single run) give the same study
+    assert [t.params for t in there.study.trials] == [t.params for t in here.study.trials]
+    assert [t.value for t in there.study.trials] == [t.value for t in here.study.trials]

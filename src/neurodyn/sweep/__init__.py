@@ -1,11 +1,14 @@
 """Sweeps: many parameter sets of a circuit or of a whole-brain network, vectorised as copies in one compiled
-model, scaled out on Dask.distributed, with results in Zarr stores that survive interruption.
+model, scaled out on Dask.distributed, with results in Zarr stores that survive interruption, and fitting.
 
 - :func:`sweep`: a circuit over parameter sets (trajectories per set), or a BrainNetwork (observables per point);
 - :class:`NetworkSweep`: a BrainNetwork over grids or lists of parameter sets (coupling, speed, node parameters,
-  per-region values, noise, seeds), observables per point, blocks of points vectorised, stores and resume;
+  per-region values, noise, seeds), observables per point, blocks of points, Zarr stores and resume;
 - :func:`open_sweep`, :func:`sweep_status`, :func:`grid_view`: reading stores; :func:`plot_map`: a summary over
-  two axes.
+  two axes; :func:`load_config`: YAML configurations (``neurodyn sweep config.yaml``);
+- :func:`fit` with :class:`FCTarget`, :class:`FCDTarget`, :class:`SpectrumTarget`: fitting with optuna.
+
+Names are imported on first use, so ``neurodyn sweep --status`` starts quickly.
 
 Examples
 --------
@@ -16,12 +19,30 @@ Examples
 >>> ds["r"].dims, ds.sizes["sweep"]
 (('time', 'sweep'), 3)
 """
-from neurodyn.sweep.axes import SweepPoints
-from neurodyn.sweep.circuit import parameter_sets, sweep
-from neurodyn.sweep.copies import copies_model
-from neurodyn.sweep.network import STATUS, BlockResult, NetworkSweep
-from neurodyn.sweep.runner import SweepReport
-from neurodyn.sweep.store import SweepStatus, grid_view, open_sweep, sweep_status
+#: public names and the modules that define them
+_LAZY = {
+    "sweep": "circuit", "parameter_sets": "circuit",
+    "SweepPoints": "axes",
+    "copies_model": "copies", "vectorising_pays": "copies",
+    "NetworkSweep": "network", "BlockResult": "network", "STATUS": "network",
+    "SweepReport": "runner",
+    "SweepStatus": "store", "grid_view": "store", "open_sweep": "store", "sweep_status": "store",
+    "map_values": "plot", "plot_map": "plot",
+    "load_config": "config", "SweepConfig": "config",
+    "fit": "fit", "FitResult": "fit", "FCTarget": "fit", "FCDTarget": "fit", "SpectrumTarget": "fit",
+}
 
-__all__ = ["STATUS", "BlockResult", "NetworkSweep", "SweepPoints", "SweepReport", "SweepStatus", "copies_model",
-           "grid_view", "open_sweep", "parameter_sets", "sweep", "sweep_status"]
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'neurodyn.sweep' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f"neurodyn.sweep.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

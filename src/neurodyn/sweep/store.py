@@ -230,8 +230,11 @@ def grid_view(ds: xr.Dataset) -> xr.Dataset:
     for name, v in ds.data_vars.items():
         arr = np.asarray(v.values)
         data[name] = (tuple(dims) + v.dims[1:], arr.reshape(shape + arr.shape[1:]), v.attrs)
-    seed = np.asarray(ds["seed"].values).reshape(shape)
-    coords["seed"] = (tuple(dims), seed)
+    for name in ds.coords:
+        v = ds[name]
+        if name not in coords and v.dims and v.dims[0] == "point" and name != "point":
+            arr = np.asarray(v.values)
+            coords[name] = (tuple(dims) + v.dims[1:], arr.reshape(shape + arr.shape[1:]))
     out = xr.Dataset(data, coords=coords)
     out.attrs.update(ds.attrs)
     return out
