@@ -131,12 +131,14 @@ def _copies_ir(model_ir: CircuitIR, base: CircuitIR, nets, zero_delays: str) -> 
     return replace(model_ir, projections=tuple(projections))
 
 
-def copies_model(network, nets: Sequence, step_size: float, backend: str = "numba", driven: Sequence[str] = ()):
+def copies_model(network, nets: Sequence, step_size: float, backend: str = "numba", driven: Sequence[str] = (),
+                 cache: dict | None = None):
     """One compiled model holding a copy of ``network`` per entry of ``nets`` (variants of it that differ in
     coupling gains or conduction speed only: :meth:`BrainNetwork.variant`), copy ``r`` coupled as ``nets[r]``.
 
     ``driven`` are the one-copy input paths (stimuli) that receive time series in every copy. Node ``region`` of
-    copy ``r`` is ``region#r``; ``Model.base_ir`` is the one-copy IR.
+    copy ``r`` is ``region#r``; ``Model.base_ir`` is the one-copy IR. ``cache`` (a dict kept by the caller for
+    one network) holds the compiled model per number of copies, so that only the projections are rebuilt.
     """
     nets = list(nets)
     if not nets:
@@ -145,8 +147,13 @@ def copies_model(network, nets: Sequence, step_size: float, backend: str = "numb
     for net in nets:
         if (net.speed is None) != (network.speed is None) or net.delay_mode != network.delay_mode:
             raise TemplateError(f"copies of {network!r} must all have delays or none, in the same delay mode")
-    model = compile_model(network.circuit(), driven=tuple(sorted(driven)), backend=backend, step_size=step_size,
-                          copies=len(nets), zero_delays=zero_delays)
+    key = (len(nets), tuple(sorted(driven)), step_size, backend)
+    model = None if cache is None else cache.get(key)
+    if model is None:
+        model = compile_model(network.circuit(), driven=tuple(sorted(driven)), backend=backend, step_size=step_size,
+                              copies=len(nets), zero_delays=zero_delays)
+        if cache is not None:
+            cache[key] = model
     ir = _copies_ir(model.ir, model.base_ir, nets, zero_delays)
     names = network.region_names
     renamed = tuple(sorted(q for r in range(len(nets)) for path in driven for q in copy_path(path, r, names)))
@@ -164,6 +171,9 @@ def run_copies(model, runs: Sequence, observable_sets: Sequence, seeds: Sequence
             outputs[f"{r}\x00{label}"] = copy_path(path, r, regions)[0]
         for src, dst in ((run.params, params), (run.initial, initial)):
             for path, value in src.items():
+                if len(runs) == 1 and path.startswith("all/"):
+                    dst[path] = value                 # one copy: 'all' is that copy's regions
+                    continue
                 for q in copy_path(path, r, regions):
                     dst[q] = value
         for path, value in run.noise.items():

@@ -359,7 +359,8 @@ class NetworkSweep:
             nets = [p[0] for p in prepared]
             runs = [p[1] for p in prepared]
             sets = [ObservableSet(self.observables, r.context, r.columns) for r in runs]
-            model = copies_model(self.network, nets, self.step_size, self.backend, tuple(runs[0].inputs))
+            model = copies_model(self.network, nets, self.step_size, self.backend, tuple(runs[0].inputs),
+                                 cache=self._model_cache())
             run_copies(model, runs, sets, [self.point_seed(i) for i in idx], self.network.region_names,
                        self.simulation_time, self.step_size, self.solver, self.sampling_step_size,
                        self.network.delay_mode)
@@ -385,6 +386,17 @@ class NetworkSweep:
                     raise NeurodynError(f"internal: result {name!r} of point {idx[r]} has shape {val.shape}, its "
                                         f"observable described {tuple(spec.shape)}; please report this")
                 results[name][offset + r] = val
+
+    def _model_cache(self) -> dict:
+        cache = self.__dict__.get("_models")
+        if cache is None:
+            cache = self.__dict__["_models"] = {}
+        return cache
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_models", None)           # compiled models stay in the process that built them
+        return state
 
     def run_block(self, k: int) -> BlockResult:
         """Run block ``k`` (points ``blocks[k]``)."""
