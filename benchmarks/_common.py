@@ -51,15 +51,16 @@ def peer_version(name: str = "pyrates") -> str:
 
 
 # ------------------------------------------------------------------------------------------------- options
-def base_parser(description: str) -> argparse.ArgumentParser:
-    """Options shared by every benchmark: ``--repeat N``, ``--quick`` and the hidden worker switches."""
+def base_parser(description: str, sides=("neurodyn", "pyrates")) -> argparse.ArgumentParser:
+    """Options shared by every benchmark: ``--repeat N``, ``--quick`` and the hidden worker switches (``--worker``
+    takes one of ``sides``)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per side (default 3); medians reported")
     ap.add_argument("--quick", action="store_true", help="smaller problem and one repetition (smoke test)")
     ap.add_argument("--blas-threads", type=int, default=1,
                     help="OPENBLAS/OMP/MKL_NUM_THREADS for every worker (default 1: on a shared machine multi-"
                          "threaded BLAS busy-waits and slows NumPy's dot by an order of magnitude)")
-    ap.add_argument("--worker", choices=("neurodyn", "pyrates"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=tuple(sides), help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="e2e", help=argparse.SUPPRESS)
     ap.add_argument("--save", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)
