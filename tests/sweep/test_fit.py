@@ -18,7 +18,7 @@ from neurodyn.lang.templates import NodeTemplate, OperatorTemplate
 from neurodyn.network import BrainNetwork, Coupling
 from neurodyn.observables import FC, Spectrum
 from neurodyn.solvers import seed_from_sequence
-from neurodyn.sweep.fit import FCTarget, SpectrumTarget, fit
+from neurodyn.sweep.fitting import FCTarget, SpectrumTarget, fit
 
 from conftest import small_connectome
 

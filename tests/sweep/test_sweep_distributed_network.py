@@ -64,7 +64,7 @@ def test_a_store_from_a_killed_client_resumes_on_a_cluster(client, serial, tmp_p
 
 def test_fit_trials_run_on_the_cluster(client):
     from test_fit import BOX, RUN, make_problem
-    from neurodyn.sweep.fit import fit
+    from neurodyn.sweep.fitting import fit
     net, targets = make_problem()
     kw = dict(simulation_time=RUN["simulation_time"], step_size=RUN["step_size"], seed=5, n_trials=12,
               **{k: v for k, v in RUN.items() if k not in ("simulation_time", "step_size")})

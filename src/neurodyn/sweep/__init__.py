@@ -29,7 +29,8 @@ _LAZY = {
     "SweepStatus": "store", "grid_view": "store", "open_sweep": "store", "sweep_status": "store",
     "map_values": "plot", "plot_map": "plot",
     "load_config": "config", "SweepConfig": "config",
-    "fit": "fit", "FitResult": "fit", "FCTarget": "fit", "FCDTarget": "fit", "SpectrumTarget": "fit",
+    "fit": "fitting", "FitResult": "fitting", "FCTarget": "fitting", "FCDTarget": "fitting",
+    "SpectrumTarget": "fitting",
 }
 
 __all__ = sorted(_LAZY)
