@@ -7,7 +7,7 @@ from neurodyn.network import BrainNetwork
 from neurodyn.observables import FC, Means, Spectrum, Synchrony
 from neurodyn.sweep import NetworkSweep
 
-from conftest import PING, RE, VE, small_connectome
+from sweep_nets import PING, RE, VE, small_connectome
 
 
 def small_sweep(vectorise=None, block_size=3, extra_observables=(), **changes):

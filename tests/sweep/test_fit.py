@@ -20,7 +20,7 @@ from neurodyn.observables import FC, Spectrum
 from neurodyn.solvers import seed_from_sequence
 from neurodyn.sweep.fitting import FCTarget, SpectrumTarget, fit
 
-from conftest import small_connectome
+from sweep_nets import small_connectome
 
 optuna = pytest.importorskip("optuna", reason="optuna is not installed (pip install neurodyn[sweep])")
 

@@ -20,7 +20,7 @@ from neurodyn.observables import FC, Means, Spectrum, Synchrony, Trajectory
 from neurodyn.solvers import seed_from_sequence
 from neurodyn.sweep import STATUS, NetworkSweep, sweep
 
-from conftest import RE, VE, small_connectome
+from sweep_nets import RE, VE, ei_delay_net, ei_net, small_connectome  # noqa: F401 (fixtures)
 
 OBS = [FC(RE), Spectrum(VE, nperseg=200, band=(5.0, 300.0)), Synchrony(RE)]
 NAMES = ("fc", "psd", "dominant_frequency", "synchrony")
@@ -137,3 +137,19 @@ def test_bad_sweeps_get_typed_errors(ei_net, tmp_path):
     with pytest.raises(DiskBudgetError, match=r"take up to 3\.6 PiB|take up to [0-9.]+ TiB"):
         big.run(store=tmp_path / "big.zarr", client="serial")
     assert not (tmp_path / "big.zarr").exists()
+
+
+@pytest.mark.parametrize("vectorise", [True, False])
+def test_stimuli_are_given_to_every_point(vectorise):
+    # a pulse into region 0 of a linear network: each copy gets it (its own input columns, driven groups apart)
+    from neurodyn.network import Stimulus
+    lin = NodeTemplate("lin", [OperatorTemplate("lin_op", ["d/dt * x = (u + c - x)/tau"],
+                                                {"x": "output(0.0)", "tau": 1.0, "u": "input(0.0)",
+                                                 "c": "input(0.0)"})])
+    net = BrainNetwork(lin, small_connectome(4, lengths=True), Coupling("lin_op/x", "lin_op/c"), speed=20.0)
+    sw = NetworkSweep(net, {"lin_op/tau": [0.5, 1.0, 2.0], "global_coupling": [0.5, 1.0, 1.5]},
+                      stimuli=[Stimulus("lin_op/u", [0, "r2"], 2.0, 1.0, 3.0)], observables=[Means()],
+                      simulation_time=8.0, step_size=0.01, vectorise=vectorise, seed=0)
+    ds = sw.run(client="serial")
+    assert_points_equal_single_runs(sw, ds, exact=not vectorise, names=("mean_x",))
+    assert np.ptp(ds["mean_x"].values[:, 1]) > 1e-3          # the points differ, and the pulse spread to r1

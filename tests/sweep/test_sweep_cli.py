@@ -10,7 +10,7 @@ from neurodyn.cli import main
 from neurodyn.sweep import grid_view, load_config, open_sweep, sweep_status
 from neurodyn.sweep.plot import map_values
 
-from conftest import small_connectome
+from sweep_nets import small_connectome
 from sweep_defs import same_results
 
 CONFIG = """

@@ -19,7 +19,7 @@ from neurodyn.errors import InputError, SweepDefinitionError
 from neurodyn.observables import FC
 from neurodyn.sweep import grid_view, open_sweep, sweep_status
 
-from conftest import VE
+from sweep_nets import VE
 from sweep_defs import same_results, small_sweep
 
 HERE = Path(__file__).resolve().parent

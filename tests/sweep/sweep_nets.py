@@ -1,4 +1,5 @@
-"""Shared fixtures for the sweep tests: small E/I networks (with and without delays) and the AAL90 connectome."""
+"""Networks shared by the sweep tests (and the processes they start): small E/I networks, and fixtures of them
+(imported by the test modules that use them; this folder has no conftest.py, whose name tests/network uses)."""
 import os
 from pathlib import Path
 
@@ -33,12 +34,3 @@ def ei_net():
 @pytest.fixture(scope="session")
 def ei_delay_net():
     return BrainNetwork("ei_ping_pop", small_connectome(lengths=True), PING, speed=5.0)
-
-
-@pytest.fixture
-def aal90_dir():
-    d = SHARED / "data" / "aal90"
-    if not (d / "sc2017.dat").is_file():
-        pytest.skip(f"AAL90 reference data not found at {d} (expected ../shared/data/aal90 next to the checkout, "
-                    f"or set NEURODYN_SHARED_DIR)")
-    return d
