@@ -58,10 +58,10 @@ def test_a_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path, vectorise)
     whole = small_sweep(vectorise=vectorise).run(store=tmp_path / "whole.zarr", client="serial")
     same_results(resumed, whole)
     assert json.loads(resumed.attrs["neurodyn_sweep"]) == json.loads(whole.attrs["neurodyn_sweep"])
-    # and a resume of a finished store computes nothing
-    again = small_sweep(vectorise=vectorise)
+    # and a resume of a finished store computes nothing; a sweep without a seed takes the store's
+    again = small_sweep(vectorise=vectorise, seed=None)
     again.run(store=store, resume=True, client="serial")
-    assert again.report.computed == [] and again.report.skipped == 4
+    assert again.report.computed == [] and again.report.skipped == 4 and again.seed == 17
 
 
 def test_store_equals_memory_and_grid_view(tmp_path):

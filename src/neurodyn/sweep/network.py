@@ -138,7 +138,7 @@ class NetworkSweep:
         Computed per point while it runs (see :mod:`neurodyn.observables`).
     seed : int, optional
         The sweep seed; point ``i`` runs with ``seed_from_sequence(seed, i)`` (noise, ``initial='random'``).
-        Drawn (and recorded) when None.
+        Drawn (and recorded) when None; resuming a store with ``seed=None`` takes the store's.
     block_size : int, optional
         Points per block, the unit of work of a task and of a store write (default: up to 32, fewer when the
         network's delay histories are large).
@@ -175,6 +175,7 @@ class NetworkSweep:
         self.params, self.noise, self.initial = dict(params or {}), dict(noise or {}), initial
         self.bounds, self.stimuli, self.discard = dict(bounds or {}), tuple(stimuli), float(discard)
         self.backend = backend
+        self.seed_given = seed is not None        # a drawn seed gives way to a store's on resume
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2 ** 63))
         if int(seed) != seed or seed < 0:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neurodyn.errors import InputError
-from neurodyn.sweep.store import (check_budget, create_store, open_sweep, resume_store, template_dataset,
-                                  write_block, write_task_error)
+from neurodyn.sweep.store import (check_budget, create_store, open_sweep, resume_store, stored_definition,
+                                  template_dataset, write_block, write_task_error)
 
 __all__ = ["SweepReport", "run_sweep", "start_local_cluster"]
 
@@ -95,6 +95,8 @@ def run_sweep(sweep, store=None, client=None, resume: bool = False, overwrite: b
     if store is not None:
         store = os.fspath(store)
         if resume:
+            if not sweep.seed_given and os.path.exists(store):
+                sweep.seed = int(stored_definition(store).get("seed", sweep.seed))
             status = resume_store(store, sweep)
         else:
             create_store(store, sweep, specs, overwrite=overwrite)
