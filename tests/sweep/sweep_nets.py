@@ -1,12 +1,11 @@
-"""Networks shared by the sweep tests (and the processes they start): small E/I networks, and fixtures of them
-(imported by the test modules that use them; this folder has no conftest.py, whose name tests/network uses)."""
+"""Networks shared by the sweep tests (and the processes they start): small E/I connectomes and couplings (this
+folder has no conftest.py: tests/network has one, and two modules named conftest collide under --doctest-modules)."""
 import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from neurodyn.network import BrainNetwork, Connectome, Coupling
+from neurodyn.network import Connectome, Coupling
 
 #: ../shared next to the checkout, or $NEURODYN_SHARED_DIR (worktrees)
 SHARED = Path(os.environ.get("NEURODYN_SHARED_DIR") or Path(__file__).resolve().parents[2] / ".." / "shared")
@@ -25,12 +24,3 @@ def small_connectome(n=5, seed=3, lengths=False):
         np.fill_diagonal(L, 0.0)
     return Connectome(W, tract_lengths=L).normalise("rows")
 
-
-@pytest.fixture(scope="session")
-def ei_net():
-    return BrainNetwork("ei_ping_pop", small_connectome(), PING)
-
-
-@pytest.fixture(scope="session")
-def ei_delay_net():
-    return BrainNetwork("ei_ping_pop", small_connectome(lengths=True), PING, speed=5.0)

@@ -10,7 +10,6 @@ trials (20 generations; a scan of the loss shows a single valley along w^2 - G, 
 0.02 %), with the study stopped after 30 trials and resumed from its SQLite file, keeping its trials (the resumed
 sampler draws anew, so its path differs from an uninterrupted fit's).
 """
-import numpy as np
 import pytest
 
 from neurodyn.errors import SweepDefinitionError

@@ -20,11 +20,21 @@ from neurodyn.observables import FC, Means, Spectrum, Synchrony, Trajectory
 from neurodyn.solvers import seed_from_sequence
 from neurodyn.sweep import STATUS, NetworkSweep, sweep
 
-from sweep_nets import RE, VE, ei_delay_net, ei_net, small_connectome  # noqa: F401 (fixtures)
+from sweep_nets import PING, RE, VE, small_connectome
 
 OBS = [FC(RE), Spectrum(VE, nperseg=200, band=(5.0, 300.0)), Synchrony(RE)]
 NAMES = ("fc", "psd", "dominant_frequency", "synchrony")
 RUN = dict(simulation_time=60.0, step_size=0.01, sampling_step_size=0.1, noise={VE: 0.05}, discard=10.0)
+
+
+@pytest.fixture(scope="session")
+def ei_net():
+    return BrainNetwork("ei_ping_pop", small_connectome(), PING)
+
+
+@pytest.fixture(scope="session")
+def ei_delay_net():
+    return BrainNetwork("ei_ping_pop", small_connectome(lengths=True), PING, speed=5.0)
 
 
 def assert_points_equal_single_runs(sw, ds, exact, names=NAMES, points=None):

@@ -259,7 +259,7 @@ class SweepStatus:
 
     def __str__(self) -> str:
         lines = [f"sweep store {self.path} (created {self.created})",
-                 f"  axes: " + ", ".join(f"{k} ({v} values)" for k, v in self.axes.items()),
+                 "  axes: " + ", ".join(f"{k} ({v} values)" for k, v in self.axes.items()),
                  f"  points: {self.n_points}: " + ", ".join(f"{v} {k}" for k, v in self.counts.items()),
                  f"  blocks: {self.blocks_done} of {self.n_blocks} finished"
                  + ("" if self.complete else "; resume to finish (neurodyn sweep CONFIG --resume)")]
