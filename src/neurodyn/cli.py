@@ -223,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cache", help="show (or --clear) the cached kernels, IRs and AOT libraries")
     c.add_argument("--clear", action="store_true", help="delete them (they are rebuilt when needed)")
     c.set_defaults(func=cmd_cache)
+    from neurodyn.sweep.cli import add_parser as add_sweep_parser     # neurodyn sweep (its own module)
+    add_sweep_parser(sub)
     return p
 
 

@@ -74,6 +74,17 @@ class NotAnEquilibriumError(AnalysisError):
 class ConvergenceError(AnalysisError):
     """An iterative method (Newton corrector, continuation step) did not converge; the message says where,
     with the last step tried and a hint."""
+class UnrecordedVariableError(InputError):
+    """An observable reads a variable that the run does not record."""
+
+
+class SweepDefinitionError(NeurodynError, ValueError):
+    """A sweep store was written by a different sweep definition (it is not resumed; the message says what
+    differs)."""
+
+
+class DiskBudgetError(NeurodynError, OSError):
+    """A requested output would not fit on the disk that should hold it."""
 
 
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
