@@ -172,7 +172,7 @@ def _push(j, s, q0, qptr, p, qid, qstep, cap):
 
 
 @njit(**KERNEL_OPTIONS)
-def _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, qid, qstep, qptr, Kbuf, Sn, sparse, P,
+def _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, tover, qid, qstep, qptr, Kbuf, Sn, sparse, P,
                         method, emitted, ne):
     """Advance the neurons of population p by step s; threshold crossings are queued (QIF) or emitted (theta).
     Returns the new number of entries in ``emitted``."""
@@ -202,10 +202,12 @@ def _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, qid, qste
             if hits > 0:
                 for j in range(b, e):
                     if V[j] >= vp:
+                        if method == EXACT:
+                            tover[j] = _overshoot(V[j], vp, tau, h)
                         V[j] = np.nan
                         _push(j, s, q0, qptr, p, qid, qstep, cap)
             b = e
-        _restart(p, s, ipar, fpar, c, V, eta, qid, qstep, qptr, Sn, sparse, P, method)
+        _restart(p, s, ipar, fpar, c, V, eta, tover, qid, qstep, qptr, Sn, sparse, P, method)
         return ne
     for j in range(lo, hi):
         x = V[j]
@@ -221,6 +223,8 @@ def _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, qid, qste
             if amp > 0.0:
                 x += amp * np.random.standard_normal()
             if x >= vp:
+                if method == EXACT:
+                    tover[j] = _overshoot(x, vp, tau, h)
                 x = np.nan
                 _push(j, s, q0, qptr, p, qid, qstep, cap)
         else:
@@ -233,15 +237,24 @@ def _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, qid, qste
                 ne += 1
         V[j] = x
     if model == QIF:
-        _restart(p, s, ipar, fpar, c, V, eta, qid, qstep, qptr, Sn, sparse, P, method)
+        _restart(p, s, ipar, fpar, c, V, eta, tover, qid, qstep, qptr, Sn, sparse, P, method)
     return ne
 
 
 @njit(**KERNEL_OPTIONS)
-def _restart(p, s, ipar, fpar, c, V, eta, qid, qstep, qptr, Sn, sparse, P, method):
+def _overshoot(x, vp, tau, h):
+    """Time a QIF neuron found at x >= vp after a step has spent beyond vp (tau (1/vp - 1/x), at most a step;
+    exact to O(eta/vp^3))."""
+    return min(tau * (1.0 / vp - 1.0 / x), h * tau)
+
+
+@njit(**KERNEL_OPTIONS)
+def _restart(p, s, ipar, fpar, c, V, eta, tover, qid, qstep, qptr, Sn, sparse, P, method):
     """QIF neurons whose refractory period ends with step s - 1 restart at v_reset and take step s; the kicks
     of the previous step found them refractory and are not applied (as in Brian2, where every write to a
-    refractory neuron's V is dropped)."""
+    refractory neuron's V is dropped). With the exact method, the time the neuron had overshot v_peak in its
+    last step is carried through the reset (it restarts that much past v_reset), so spike times do not lag by
+    up to a step per spike."""
     q0 = ipar[p, 5]
     cap = ipar[p, 1] + 1
     R = ipar[p, 4]
@@ -258,7 +271,10 @@ def _restart(p, s, ipar, fpar, c, V, eta, qid, qstep, qptr, Sn, sparse, P, metho
         if sparse != 0:
             for bb in range(P):
                 cj += tau * Sn[bb, j]
-        x = _qif_step(vr, cj, h, method)
+        x = vr
+        if method == EXACT and tover[j] > 0.0:
+            x = _qif_step(x, cj, tover[j] / tau, EXACT)
+        x = _qif_step(x, cj, h, method)
         if amp > 0.0:
             x += amp * np.random.standard_normal()
         if x >= vp:
@@ -317,13 +333,13 @@ def _kicks(p, P, ipar, fpar, J, nprev):
 
 
 @njit(**KERNEL_OPTIONS)
-def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, qid, qstep, qptr, S, A, Mad, nprev, sparse, Kbuf, Sn,
+def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, tover, qid, qstep, qptr, S, A, Mad, nprev, sparse, Kbuf, Sn,
               indptr, idx, w, ext, counts, every, mv, zz, ss, aa, rec_mask, spk_step, spk_id, spk_ctr, emitted):
     """Advance steps s0 .. s1 - 1; returns the first step not done (early when the spike buffer could fill).
 
     ``S[p]``: filtered rate of population p (its synapse); ``A[p] = (a, x)``: adaptation, updated by the 2 x 2
     matrix ``Mad[p]`` plus ``alpha n / N`` into x (``fpar`` has no alpha: it is ``Mad[p, 2, 0]``); ``nprev``:
-    spikes of the previous step; ``emin``/``emax``: smallest and largest eta of each population; ``Kbuf``/``Sn``: per-neuron kicks and filtered inputs of sparse networks.
+    spikes of the previous step; ``emin``/``emax``: smallest and largest eta of each population; ``tover``: overshoot times (exact method); ``Kbuf``/``Sn``: per-neuron kicks and filtered inputs of sparse networks.
     Samples k (every ``every`` steps, at t = k every dt) of mean voltage ``mv``, order parameter ``zz``,
     synapse ``ss`` and adaptation ``aa``; spikes of neurons with ``rec_mask`` set into ``spk_step``/``spk_id``.
     """
@@ -341,7 +357,7 @@ def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, qid, qstep, qpt
                 if fpar[b, 7] == 0.0 and sparse == 0:
                     c += fpar[p, 1] * J[p, b] * S[b]
             kick = _kicks(p, P, ipar, fpar, J, nprev) if sparse == 0 else 0.0
-            ne = _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, qid, qstep, qptr, Kbuf, Sn,
+            ne = _advance_population(p, s, ipar, fpar, c, kick, V, eta, emin, emax, tover, qid, qstep, qptr, Kbuf, Sn,
                                      sparse, P, method, emitted, ne)
         # 3. emission: QIF spikes m1 steps after their crossing
         for p in range(P):

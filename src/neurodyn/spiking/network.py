@@ -286,6 +286,7 @@ class SpikingNetwork:
         V = np.concatenate([p.initial_state(rng_place) for p in self.populations])
         emin = np.array([eta[o:o + n].min() for o, n in zip(self.offsets, self.sizes)])
         emax = np.array([eta[o:o + n].max() for o, n in zip(self.offsets, self.sizes)])
+        tover = np.zeros(self.n_total)
         qid = np.zeros(self.n_total + P, dtype=np.int64)
         qstep = np.zeros(self.n_total + P, dtype=np.int64)
         qptr = np.zeros((P, 3), dtype=np.int64)
@@ -327,7 +328,7 @@ class SpikingNetwork:
         try:
             while s < n_steps:
                 s_end = min(n_steps, s + chunk)
-                s = K.run_steps(s, s_end, METHODS[method], ipar, fpar, self.J, V, eta, emin, emax, qid, qstep, qptr, S, A, Mad,
+                s = K.run_steps(s, s_end, METHODS[method], ipar, fpar, self.J, V, eta, emin, emax, tover, qid, qstep, qptr, S, A, Mad,
                                 nprev, sparse, Kbuf, Sn, indptr, idx, w, ext, counts, every, mv, zz, ss, aa,
                                 rec_mask, spk_step, spk_id, spk_ctr, emitted)
                 m = int(spk_ctr[0])
