@@ -81,6 +81,14 @@ class ValidationReport:
                              f"{sorted(set(self.table['variable']))}")
         return float(t[error].max())
 
+    def mean_field_rate(self, name: str) -> np.ndarray:
+        """The mean-field rate ``name`` smoothed with the protocol's Gaussian, as the network's rate is (and as
+        the table compares them)."""
+        from scipy.ndimage import gaussian_filter1d
+        m = np.real(self.mean_field[name].to_numpy())
+        return gaussian_filter1d(m, self.protocol.rate_sigma / self.protocol.sampling_step_size, mode="nearest",
+                                 truncate=4.0)
+
     def plot(self, path=None, raster_neurons: int = 200):
         """Raster (sorted by eta) over the network and mean-field rates, and the other variables; returns the
         figure (and writes it to ``path`` if given)."""
@@ -90,6 +98,7 @@ class ValidationReport:
         import matplotlib.pyplot as plt
         ds, mf = self.network, self.mean_field
         rows = [k for k in self.outputs if self.outputs[k][1] != "rate"]
+        # the raster's neurons: those with recorded spikes, at most raster_neurons per population
         fig, axes = plt.subplots(2 + len(rows), 1, figsize=(8, 2.2 * (2 + len(rows))), sharex=True,
                                  gridspec_kw={"height_ratios": [2, 2] + [1.3] * len(rows)})
         ax = axes[0]
@@ -116,7 +125,7 @@ class ValidationReport:
             if var != "rate":
                 continue
             ax.plot(ds["time"], ds["rate"].sel(population=pop), lw=0.8, label=f"{k} network")
-            ax.plot(mf.index, np.real(mf[k].to_numpy()), "--", lw=1.2, label=f"{k} mean field")
+            ax.plot(mf.index, self.mean_field_rate(k), "--", lw=1.2, label=f"{k} mean field")
         ax.set_ylabel("rate")
         ax.legend(fontsize=7, loc="upper right")
         for ax, k in zip(axes[2:], rows):
