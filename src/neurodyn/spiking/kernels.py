@@ -26,7 +26,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["KERNEL_OPTIONS", "run_steps", "sample_state", "seed_noise", "QIF", "THETA", "EULER", "EXACT", "BLOCK"]
+__all__ = ["KERNEL_OPTIONS", "run_steps", "sample_state", "seed_noise", "QIF", "THETA", "EULER", "EXACT", "BLOCK",
+           "TBLOCK"]
 
 #: the house options (neurodyn.compiler.runtime_numba.KERNEL_OPTIONS): no reference-counted runtime (nothing
 #: here allocates), cached machine code, and IEEE division (inf/nan, no ZeroDivisionError branches)
@@ -332,9 +333,171 @@ def _kicks(p, P, ipar, fpar, J, nprev):
     return k
 
 
+
+#: steps advanced together by the temporal-blocking path (at most m1: the kicks of the next m1 steps come from
+#: spikes that crossed the peak before the block, so they are known before the block starts)
+TBLOCK = 64
+
+
+@njit(**KERNEL_OPTIONS)
+def _sample_block(Vb, kick, tot_cnt_z):
+    """Add a block of QIF voltages (with the pending kick) to (sum V, count, Re z, Im z) of one sample, in neuron
+    order (the same sums, in the same order, as :func:`sample_state`)."""
+    tot = tot_cnt_z[0]
+    cnt = tot_cnt_z[1]
+    zr = tot_cnt_z[2]
+    zi = tot_cnt_z[3]
+    for j in range(Vb.size):
+        x = Vb[j]
+        if x == x:
+            x += kick
+            tot += x
+            cnt += 1.0
+            d = 1.0 + x * x
+            zr += (1.0 - x * x) / d
+            zi += 2.0 * x / d
+        else:
+            zr -= 1.0
+    tot_cnt_z[0] = tot
+    tot_cnt_z[1] = cnt
+    tot_cnt_z[2] = zr
+    tot_cnt_z[3] = zi
+
+
+@njit(**KERNEL_OPTIONS)
+def _block_steps(s, K, ipar, fpar, J, V, eta, qid, qstep, qptr, S, A, Mad, nprev, ext, counts, every, mv, zz, ss,
+                 aa, rec_mask, spk_step, spk_id, spk_ctr, blk_c, blk_k, acc, cr_id, cr_t, re_id, re_t, bstart):
+    """Steps s .. s + K - 1 of an all-to-all network of QIF populations (Euler, no noise), K <= every m1.
+
+    The same arithmetic, per neuron and step, as the step-by-step path, reordered: the drives, kicks, emissions,
+    synapses and adaptation of the K steps are computed first (they depend only on crossings older than the
+    block), then each block of BLOCK neurons is advanced K steps while it stays in the L1 cache, then the
+    crossings are queued in step order.
+    """
+    P = ipar.shape[0]
+    n_samples = mv.shape[0]
+    # 1. bookkeeping of the K steps
+    for t in range(K):
+        g = s + t
+        for p in range(P):
+            c = ext[g, p] - A[p, 0]
+            for b in range(P):
+                if fpar[b, 7] == 0.0:
+                    c += fpar[p, 1] * J[p, b] * S[b]
+            blk_c[t, p] = c
+            blk_k[t, p] = _kicks(p, P, ipar, fpar, J, nprev)
+        for p in range(P):
+            q0 = ipar[p, 5]
+            cap = ipar[p, 1] + 1
+            m1 = ipar[p, 3]
+            n = 0
+            while qptr[p, 1] < qptr[p, 2] and qstep[q0 + qptr[p, 1] % cap] + m1 <= g:
+                j = qid[q0 + qptr[p, 1] % cap]
+                if rec_mask[j] != 0:
+                    spk_step[spk_ctr[0]] = g
+                    spk_id[spk_ctr[0]] = j
+                    spk_ctr[0] += 1
+                n += 1
+                qptr[p, 1] += 1
+            nprev[p] = n
+        for p in range(P):
+            counts[g, p] = nprev[p]
+            S[p] = fpar[p, 5] * S[p] + fpar[p, 6] * nprev[p] / ipar[p, 1]
+            a = A[p, 0]
+            x = A[p, 1]
+            A[p, 0] = Mad[p, 0, 0] * a + Mad[p, 0, 1] * x
+            A[p, 1] = Mad[p, 1, 0] * a + Mad[p, 1, 1] * x + Mad[p, 2, 0] * nprev[p] / ipar[p, 1]
+        if (g + 1) % every == 0 and (g + 1) // every < n_samples:
+            k = (g + 1) // every
+            for p in range(P):
+                ss[k, p] = S[p]
+                aa[k, p] = A[p, 0]
+    for p in range(P):
+        blk_k[K, p] = _kicks(p, P, ipar, fpar, J, nprev)
+    # 2. per population: restarts due in the block, the neuron pass, the crossings queued in step order
+    for p in range(P):
+        lo = ipar[p, 0]
+        n = ipar[p, 1]
+        hi = lo + n
+        q0 = ipar[p, 5]
+        cap = n + 1
+        R = ipar[p, 4]
+        h = fpar[p, 0]
+        vp = fpar[p, 2]
+        vr = fpar[p, 3]
+        # restarts due in the block, sorted by neuron block (counting sort, queue order kept within a block)
+        nb = (n + BLOCK - 1) // BLOCK
+        for m in range(nb + 1):
+            bstart[m] = 0
+        nre = 0
+        while qptr[p, 0] < qptr[p, 1] and qstep[q0 + qptr[p, 0] % cap] + R + 1 < s + K:
+            j = qid[q0 + qptr[p, 0] % cap]
+            cr_id[nre] = j
+            cr_t[nre] = qstep[q0 + qptr[p, 0] % cap] + R + 1 - s
+            bstart[(j - lo) // BLOCK + 1] += 1
+            nre += 1
+            qptr[p, 0] += 1
+        for m in range(nb):
+            bstart[m + 1] += bstart[m]
+        for m in range(nre):
+            bi = (cr_id[m] - lo) // BLOCK
+            q = bstart[bi]
+            re_id[q] = cr_id[m]
+            re_t[q] = cr_t[m]
+            bstart[bi] = q + 1
+        for m in range(nb, 0, -1):       # bstart[bi] is now the end of block bi: shift back to starts
+            bstart[m] = bstart[m - 1]
+        bstart[0] = 0
+        for t in range(K):
+            for m in range(4):
+                acc[t, m] = 0.0
+        ncr = 0
+        b = lo
+        bi = 0
+        while b < hi:
+            e = min(b + BLOCK, hi)
+            r0 = bstart[bi]
+            r1 = bstart[bi + 1]
+            bi += 1
+            Vb = V[b:e]
+            eb = eta[b:e]
+            for t in range(K):
+                g = s + t
+                if _euler_block(Vb, eb, blk_c[t, p], h, blk_k[t, p], vp) > 0:
+                    for j in range(b, e):
+                        if V[j] >= vp:
+                            V[j] = np.nan
+                            cr_id[ncr] = j
+                            cr_t[ncr] = t
+                            ncr += 1
+                for m in range(r0, r1):
+                    j = re_id[m]
+                    if re_t[m] == t:
+                        x = _qif_step(vr, eta[j] + blk_c[t, p], h, EULER)
+                        if x >= vp:
+                            x = np.nan
+                            cr_id[ncr] = j
+                            cr_t[ncr] = t
+                            ncr += 1
+                        V[j] = x
+                if (g + 1) % every == 0 and (g + 1) // every < n_samples:
+                    _sample_block(Vb, blk_k[t + 1, p], acc[t])
+            b = e
+        for t in range(K):          # queue in step order (neuron order within a step)
+            for m in range(ncr):
+                if cr_t[m] == t:
+                    _push(cr_id[m], s + t, q0, qptr, p, qid, qstep, cap)
+        for t in range(K):
+            g = s + t
+            if (g + 1) % every == 0 and (g + 1) // every < n_samples:
+                k = (g + 1) // every
+                mv[k, p] = acc[t, 0] / acc[t, 1] if acc[t, 1] > 0 else np.nan
+                zz[k, p] = complex(acc[t, 2] / n, acc[t, 3] / n)
+
 @njit(**KERNEL_OPTIONS)
 def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, tover, qid, qstep, qptr, S, A, Mad, nprev, sparse, Kbuf, Sn,
-              indptr, idx, w, ext, counts, every, mv, zz, ss, aa, rec_mask, spk_step, spk_id, spk_ctr, emitted):
+              indptr, idx, w, ext, counts, every, mv, zz, ss, aa, rec_mask, spk_step, spk_id, spk_ctr, emitted, blk_c,
+              blk_k, acc, cr_id, cr_t, re_id, re_t, bstart):
     """Advance steps s0 .. s1 - 1; returns the first step not done (early when the spike buffer could fill).
 
     ``S[p]``: filtered rate of population p (its synapse); ``A[p] = (a, x)``: adaptation, updated by the 2 x 2
@@ -342,13 +505,30 @@ def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, tover, qid, qst
     spikes of the previous step; ``emin``/``emax``: smallest and largest eta of each population; ``tover``: overshoot times (exact method); ``Kbuf``/``Sn``: per-neuron kicks and filtered inputs of sparse networks.
     Samples k (every ``every`` steps, at t = k every dt) of mean voltage ``mv``, order parameter ``zz``,
     synapse ``ss`` and adaptation ``aa``; spikes of neurons with ``rec_mask`` set into ``spk_step``/``spk_id``.
+    ``blk_c`` (TBLOCK, P), ``blk_k`` (TBLOCK + 1, P), ``acc`` (TBLOCK, 4) and the int arrays ``cr_id``, ``cr_t``,
+    ``re_id``, ``re_t`` (N each) and ``bstart`` (N/BLOCK + 2) are workspaces of the temporal-blocking path
+    (:func:`_block_steps`).
     """
     P = ipar.shape[0]
     n_samples = mv.shape[0]
     cap_spk = spk_step.size
-    for s in range(s0, s1):
+    # temporal blocking for all-to-all QIF populations with Euler and no noise
+    K = TBLOCK if (sparse == 0 and method == EULER) else 1
+    for p in range(P):
+        if ipar[p, 2] != QIF or fpar[p, 4] != 0.0:
+            K = 1
+        elif ipar[p, 3] < K:
+            K = ipar[p, 3]
+    s = s0
+    while s < s1:
         if spk_ctr[0] + spk_ctr[1] > cap_spk:      # spk_ctr[1]: how many neurons are recorded
             return s
+        if K > 1 and s + K <= s1:
+            _block_steps(s, K, ipar, fpar, J, V, eta, qid, qstep, qptr, S, A, Mad, nprev, ext, counts, every, mv,
+                         zz, ss, aa, rec_mask, spk_step, spk_id, spk_ctr, blk_c, blk_k, acc, cr_id, cr_t, re_id,
+                         re_t, bstart)
+            s += K
+            continue
         ne = 0
         for p in range(P):
             # drive held over the step and kicks of the previous step's spikes
@@ -411,4 +591,5 @@ def run_steps(s0, s1, method, ipar, fpar, J, V, eta, emin, emax, tover, qid, qst
                     sample_state(k, p, ipar, fpar, kick, V, Kbuf, sparse, mv, zz)
                     ss[k, p] = S[p]
                     aa[k, p] = A[p, 0]
+        s += 1
     return s1

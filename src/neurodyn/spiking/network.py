@@ -315,6 +315,9 @@ class SpikingNetwork:
         spk_id = np.zeros(cap, dtype=np.int32)
         spk_ctr = np.array([0, n_rec], dtype=np.int64)
         emitted = np.zeros(self.n_total, dtype=np.int64)
+        blk = (np.zeros((K.TBLOCK, P)), np.zeros((K.TBLOCK + 1, P)), np.zeros((K.TBLOCK, 4)),
+               *(np.zeros(self.n_total, dtype=np.int64) for _ in range(4)),
+               np.zeros(self.n_total // K.BLOCK + 2, dtype=np.int64))
         for p in range(P):
             K.sample_state(0, p, ipar, fpar, 0.0, V, Kbuf, sparse, mv, zz)
         ss[0], aa[0] = S, A[:, 0]
@@ -330,7 +333,7 @@ class SpikingNetwork:
                 s_end = min(n_steps, s + chunk)
                 s = K.run_steps(s, s_end, METHODS[method], ipar, fpar, self.J, V, eta, emin, emax, tover, qid, qstep, qptr, S, A, Mad,
                                 nprev, sparse, Kbuf, Sn, indptr, idx, w, ext, counts, every, mv, zz, ss, aa,
-                                rec_mask, spk_step, spk_id, spk_ctr, emitted)
+                                rec_mask, spk_step, spk_id, spk_ctr, emitted, *blk)
                 m = int(spk_ctr[0])
                 if m:
                     sink.write((spk_step[:m] + 1) * dt, spk_id[:m].copy())
