@@ -29,7 +29,8 @@ protocol = ping_protocol(drive=10.0, duration=250.0 if QUICK else 500.0)
 report = validate_mean_field("ei_ping", N, protocol=protocol, raster_neurons=100)
 t = report.table
 ds, mf = report.network, report.mean_field
-print(f"E/I PING node, N = {N} per population, I_ext_e = 10, {protocol.duration:g} ms at dt = {protocol.step_size:g} ms")
+print(f"E/I PING node, N = {N} per population, I_ext_e = 10, {protocol.duration:g} ms at "
+      f"dt = {protocol.step_size:g} ms")
 for var in ("r_e", "r_i"):
     row = t[(t.quantity == "mean") & (t.variable == var)].iloc[0]
     print(f"mean {var} (1/ms): network {row.network:.4f}, mean field {row.mean_field:.4f}, "
@@ -60,11 +61,12 @@ ax.legend(fontsize=7, loc="upper right")
 ax = axes[2]
 fs = 1000.0 / protocol.sampling_step_size                 # samples per second
 keep = ds["time"].values >= 100.0
+top = 0.0
 for y, lab, st in ((ds["rate"].sel(population="e").values[keep], "network", "-"),
                    (mf["r_e"].to_numpy()[mf.index.to_numpy() >= 100.0], "mean field", "--")):
     fr, p = welch(y - y.mean(), fs=fs, nperseg=min(4096, y.size))
     ax.semilogy(fr, p, st, label=lab)
-    top = max(top, p.max()) if lab == "mean field" else p.max()
+    top = max(top, p.max())
 ax.set_ylim(top * 1e-8, top * 10)
 ax.set_xlim(0, 200)
 ax.set_xlabel("frequency (Hz)")

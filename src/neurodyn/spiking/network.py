@@ -268,7 +268,8 @@ class SpikingNetwork:
                     rec_mask[self.offsets[p] + np.unique(np.linspace(0, self.sizes[p] - 1, k).round().astype(int))] = 1
         else:
             ids = np.asarray(spikes)
-            if ids.dtype.kind not in "iu" or ids.ndim != 1 or (ids.size and (ids.min() < 0 or ids.max() >= self.n_total)):
+            if (ids.dtype.kind not in "iu" or ids.ndim != 1
+                    or (ids.size and (ids.min() < 0 or ids.max() >= self.n_total))):
                 raise InputError(f"spikes: neuron ids must be integers in 0..{self.n_total - 1}")
             rec_mask[ids] = 1
         n_rec = int(rec_mask.sum())
@@ -331,7 +332,8 @@ class SpikingNetwork:
         try:
             while s < n_steps:
                 s_end = min(n_steps, s + chunk)
-                s = K.run_steps(s, s_end, METHODS[method], ipar, fpar, self.J, V, eta, emin, emax, tover, qid, qstep, qptr, S, A, Mad,
+                s = K.run_steps(s, s_end, METHODS[method], ipar, fpar, self.J, V, eta, emin, emax, tover, qid, qstep,
+                                qptr, S, A, Mad,
                                 nprev, sparse, Kbuf, Sn, indptr, idx, w, ext, counts, every, mv, zz, ss, aa,
                                 rec_mask, spk_step, spk_id, spk_ctr, emitted, *blk)
                 m = int(spk_ctr[0])

@@ -52,7 +52,8 @@ class ValidationReport:
 
     ``table``: one row per (quantity, window, variable) with the network and mean-field values, the absolute
     error, the relative error (to the mean-field value) and the normalised error (to the largest mean-field
-    magnitude over the run: meaningful for a v near 0); the mean-field rate is smoothed like the network's; ``network`` (xarray Dataset of the network run) and ``mean_field`` (DataFrame of the
+    magnitude over the run: meaningful for a v near 0); the mean-field rate is smoothed like the network's;
+    ``network`` (xarray Dataset of the network run) and ``mean_field`` (DataFrame of the
     mean-field run); ``expected``: the scales N^-1/2 and 1/V_p.
     """
 
@@ -68,7 +69,8 @@ class ValidationReport:
     def __repr__(self) -> str:
         with pd.option_context("display.width", 140, "display.max_columns", 12):
             return (f"<ValidationReport {self.template!r}, N = {self.N}, protocol {self.protocol.name!r}; expected "
-                    f"finite-size error ~ {self.expected['finite_size']:.2g}, cut-off ~ {self.expected['cutoff']:.2g}>\n"
+                    f"finite-size error ~ {self.expected['finite_size']:.2g}, "
+                    f"cut-off ~ {self.expected['cutoff']:.2g}>\n"
                     f"{self.table.to_string(float_format=lambda x: f'{x:.4g}')}")
 
     def worst(self, variable: str | None = None, quantity: str = "mean", error: str = "norm_error") -> float:
