@@ -21,7 +21,8 @@ variable and applied to the whole group once per step).
 
 Brian2 2.9.0 (the newest release) reads ``numpy.ndarray.ptp`` while importing, which NumPy 2.4 removed; Brian2
 fixed this upstream (brian-team/brian2 pull request 1705, not yet released). :func:`import_brian2` applies the
-same one-line guard when importing, if and only if that attribute is missing; nothing else is changed.
+same one-line guard when importing, if and only if that attribute is missing; nothing else is changed. Importing
+Brian2 also replaces pytest's doctest collector (``brian2.tests``); :func:`import_brian2` puts pytest's back.
 """
 from __future__ import annotations
 
@@ -74,6 +75,11 @@ def import_brian2():
         units = Path(spec.origin).parent / "units" / "fundamentalunits.py"
         sys.meta_path.insert(0, _PtpGuardFinder(str(units)))
     import brian2
+    # brian2.tests replaces pytest's doctest collector with its own subclass (for Brian2's own test suite); in a
+    # pytest session that also collects other packages' doctests that subclass fails on their __init__.py files
+    dt = sys.modules.get("_pytest.doctest")
+    if dt is not None and getattr(dt.DoctestModule, "__module__", "").startswith("brian2"):
+        dt.DoctestModule = dt.DoctestModule.__bases__[0]
     return brian2
 
 

@@ -7,7 +7,7 @@ mean rates and the frequency of each and writes out/spiking_ping.png (raster of 
 network and mean field, and their power spectra).
 
 Run: PYTHONPATH=src python examples/spiking_ping.py             (N = 1e4 per population, 500 ms)
-     NEURODYN_EXAMPLE_QUICK=1 PYTHONPATH=src python examples/spiking_ping.py   (N = 2000, 250 ms)
+     NEURODYN_EXAMPLE_QUICK=1 PYTHONPATH=src python examples/spiking_ping.py   (N = 2000, 200 ms)
 """
 import os
 
@@ -24,7 +24,7 @@ from _paths import out_path  # noqa: E402
 
 QUICK = os.environ.get("NEURODYN_EXAMPLE_QUICK", "") not in ("", "0")
 N = 2000 if QUICK else 10_000
-protocol = ping_protocol(drive=10.0, duration=250.0 if QUICK else 500.0)
+protocol = ping_protocol(drive=10.0, duration=200.0 if QUICK else 500.0)
 
 report = validate_mean_field("ei_ping", N, protocol=protocol, raster_neurons=100)
 t = report.table
