@@ -102,3 +102,7 @@ def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     shown = ", ".join(repr(c) for c in sorted(choices)[:20])
     more = "" if len(choices) <= 20 else f" (and {len(choices) - 20} more)"
     return f"valid choices: {shown}{more}"
+
+
+class NoSpikingCounterpartError(TemplateError, LookupError):
+    """A template has no microscopic spiking network that it reduces (:func:`neurodyn.spiking.spiking_counterpart`)."""
