@@ -40,27 +40,44 @@ RE, VE = "ei_ping_op/r_e", "ei_ping_op/v_e"
 
 
 def stability_boundaries():
-    """Curves to overlay on the maps: a list of (eps values, I_ext_e values, label).
+    """Curves to overlay on the maps: the Hopf curve of the network's homogeneous state in the (eps, I_ext_e)
+    plane, as a list of (eps values, I_ext_e values, label).
 
-    Hook for the analysis issue: once continuation of the homogeneous state of the network is available
-    (``neurodyn.analysis``: Hopf and fold curves of ``homogeneous_node(ei_ping_pop, coupling)`` in the (eps,
-    I_ext_e) plane), return its curves here. Until then there are none.
+    With row-normalised weights the homogeneous state is invariant and reduces to one self-coupled node
+    (``neurodyn.analysis.homogeneous_node``); its Hopf points in I_ext_e at eps = 0 are followed in two
+    parameters (``hopf_curve``). Inside the curve the homogeneous state oscillates (PING gamma).
     """
-    return []
+    from neurodyn.analysis import SymbolicSystem, continuation, find_fixed_points, homogeneous_node, hopf_curve
+    node = homogeneous_node("ei_ping_pop", Coupling("ei_ping_op/s_e", "ei_ping_op/s_net"))
+    system = SymbolicSystem.from_circuit(node, params={"node/ei_ping_op/eps": 0.0, "node/ei_ping_op/I_ext_e": 0.0})
+    rates = {f"node/ei_ping_op/{r}": (1e-6, 5.0) for r in ("r_e", "r_i")}    # the physical state: rates > 0
+    x0 = find_fixed_points(system, bounds=rates)[0]
+    branch = continuation(system, "node/ei_ping_op/I_ext_e", x0, 0.0, 100.0)
+    curves = []
+    for k, h in enumerate(branch.special("hopf")[:1]):
+        c = hopf_curve(h, "node/ei_ping_op/eps", bounds={"node/ei_ping_op/eps": (0.0, 20.0),
+                                                          "node/ei_ping_op/I_ext_e": (0.0, 100.0)})
+        pts = c.points
+        curves.append((pts["node/ei_ping_op/eps"].to_numpy(), pts["node/ei_ping_op/I_ext_e"].to_numpy(),
+                       "Hopf curve of the homogeneous state"))
+    return curves
+
+
+_CURVES = None
 
 
 def overlay(ax):
-    for eps, current, label in stability_boundaries():
+    global _CURVES
+    if _CURVES is None:
+        _CURVES = stability_boundaries()
+    for eps, current, label in _CURVES:
         ax.plot(eps, current, "w-", lw=1.5, label=label)
-    if stability_boundaries():
-        ax.legend(fontsize=7)
+    if _CURVES:
+        ax.legend(fontsize=7, loc="upper left")
 
 
 def main():
     d = aal90_dir()
-    if d is None and os.environ.get("NEURODYN_SHARED_DIR"):
-        cand = os.path.join(os.environ["NEURODYN_SHARED_DIR"], "data", "aal90")
-        d = cand if os.path.isfile(os.path.join(cand, "sc2017.dat")) else None
     if d is None:
         print("AAL90 data not found (expected ../shared/data/aal90 next to the checkout); skipping this example.")
         return 0
@@ -78,11 +95,12 @@ def main():
                       observables=[Spectrum(RE, nperseg=nperseg, band=(2.0, 200.0)), Synchrony(RE),
                                    FCSimilarity(RE, np.asarray(conn.weights), constant="nan")])
     print(sw)
-    store = ROOT / "out" / ("sweep_ei_aal90_quick.zarr" if QUICK else "sweep_ei_aal90.zarr")
+    store = out_path("sweep_ei_aal90").with_suffix(".quick.zarr" if QUICK else ".zarr")
     t0 = time.perf_counter()
     ds = sw.run(store=store, client=client, resume=store.exists(), progress=not QUICK)
     wall = time.perf_counter() - t0
     print(sw.report, f"in {wall:.1f} s ({wall / max(1, sw.n_points):.2f} s per point)")
+    print(f"frequency resolution: {1000.0 / (0.1 * nperseg):.3g} Hz")
     g = grid_view(ds)
     for name in ("dominant_frequency", "synchrony", "fc_similarity"):
         v = g[name].where(g["status"] == 1)
@@ -93,6 +111,10 @@ def main():
     failed = int((ds["status"] == 2).sum())
     if failed:
         print(f"{failed} point(s) failed, e.g.: {next(str(e) for e in ds['error'].values if str(e))}")
+    curves = stability_boundaries()
+    for eps_c, cur_c, label in curves:
+        print(f"{label}: I_ext_e = {cur_c[np.argmin(np.abs(eps_c))]:.4g} at eps = 0, "
+              f"{np.interp(10.0, np.sort(eps_c), cur_c[np.argsort(eps_c)]):.4g} at eps = 10")
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
     for ax, (name, title) in zip(axes, (("dominant_frequency", "dominant frequency of r_e (Hz, mean over regions)"),
                                         ("synchrony", "synchrony of r_e (chi)"),
