@@ -87,8 +87,25 @@ def _find(cc_env: str | None) -> Compiler | None:
 
 
 def find_compiler() -> Compiler | None:
-    """The C compiler to use (``$CC`` first, then cc, gcc, clang), or None if there is none."""
+    """The C compiler to use: the ``cc`` setting (:mod:`neurodyn.config`, ``NEURODYN_CC``; 'none' means no C
+    compiler), else ``$CC``, cc, gcc or clang on the PATH; None if there is none."""
+    from neurodyn.config import get_option
+    choice = get_option("cc")
+    if choice is not None:
+        if str(choice).strip().lower() in ("none", "off", "0", "false", "no"):
+            return None
+        return _find_exactly(str(choice))
     return _find(os.environ.get("CC") or None)
+
+
+@functools.lru_cache(maxsize=None)
+def _find_exactly(name: str) -> Compiler | None:
+    path = shutil.which(name)
+    if not path:
+        return None
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return Compiler(real, f"{real}:{st.st_size}:{st.st_mtime_ns}")
 
 
 @functools.lru_cache(maxsize=None)
