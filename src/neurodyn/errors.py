@@ -63,6 +63,11 @@ class MemoryBudgetError(NeurodynError, MemoryError):
     """A requested output would exceed the memory budget."""
 
 
+class ResultFileError(NeurodynError, ValueError):
+    """A results file cannot be trusted: it is damaged (a checksum or digest does not match), is not NetCDF-4,
+    or was not written by :func:`neurodyn.io.save`."""
+
+
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     """Format a 'did you mean' hint listing the choices closest to ``name``.
 
