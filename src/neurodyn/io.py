@@ -11,9 +11,10 @@ How the file is laid out (any NetCDF-4 reader can open it):
   the exact label of each DataFrame column is kept in the variable's ``neurodyn_label`` attribute;
 - a complex variable is stored as two float variables, ``<name>.real`` and ``<name>.imag``, marked by their
   ``neurodyn_complex`` attribute; strings as character arrays;
-- every array carries an HDF5 Fletcher-32 checksum, and the file's metadata (names, dimensions, shapes, dtypes,
-  attributes) a SHA-256 digest (``neurodyn_digest``), so a damaged file is refused on load with a
-  :class:`~neurodyn.errors.ResultFileError` instead of returning altered numbers;
+- every array carries an HDF5 Fletcher-32 checksum (other NetCDF-4 readers verify it too), and the whole file
+  a SHA-256 checksum (the ``neurodyn_checksum`` attribute, computed with its own 64 digits read as zeros),
+  which :func:`load` verifies before HDF5 parses anything: a damaged file is refused with a
+  :class:`~neurodyn.errors.ResultFileError` instead of returning altered numbers (or upsetting HDF5);
 - attributes that NetCDF cannot hold natively (dicts, lists, tuples, booleans, None) are stored as JSON text.
 
 :func:`save` writes a temporary file next to the target and renames it into place only once it is complete,
@@ -35,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 import numpy as np
@@ -51,7 +53,7 @@ SUFFIXES = (".nc", ".nc4", ".netcdf")
 _JSON = "json:"
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _NETCDF3_SIGNATURE = b"CDF"
-_OWN_ATTRS = ("neurodyn_format", "neurodyn_kind", "neurodyn_digest", "neurodyn_frame")
+_OWN_ATTRS = ("neurodyn_format", "neurodyn_kind", "neurodyn_checksum", "neurodyn_frame")
 
 
 # ------------------------------------------------------------------------------------------------- names
@@ -135,21 +137,51 @@ def _decode_attrs(attrs: dict) -> dict:
     return out
 
 
-# ------------------------------------------------------------------------------------------------ digest
-def _dtype_tag(dtype: np.dtype) -> str:
-    return "str" if dtype.kind in "OUS" else np.dtype(dtype).newbyteorder("<").str
+# ---------------------------------------------------------------------------------------------- checksum
+_CHECKSUM_PREFIX = b"neurodyn-sha256:"
+_PLACEHOLDER = _CHECKSUM_PREFIX + b"0" * 64
+_CHECKSUM = re.compile(re.escape(_CHECKSUM_PREFIX) + rb"([0-9a-f]{64})")
 
 
-def _digest(ds: xr.Dataset) -> str:
-    """SHA-256 of what the file says besides the array values (those carry HDF5 checksums)."""
-    def clean(attrs):
-        return {k: (v.tolist() if isinstance(v, np.ndarray) else v.item() if isinstance(v, np.generic) else v)
-                for k, v in sorted(attrs.items()) if k != "neurodyn_digest"}
-    meta = {"attrs": clean(ds.attrs),
-            "variables": [[name, list(v.dims), list(v.shape), _dtype_tag(v.dtype), clean(v.attrs)]
-                          for name, v in sorted(ds.variables.items())],
-            "coords": sorted(ds.coords)}
-    return hashlib.sha256(json.dumps(meta, sort_keys=True, default=repr).encode()).hexdigest()
+def _file_digest(raw: bytes | memoryview, at: int) -> str:
+    """SHA-256 of the file's bytes with the 64 hex digits of the checksum at offset ``at`` read as zeros."""
+    h = hashlib.sha256()
+    h.update(raw[:at])
+    h.update(b"0" * 64)
+    h.update(raw[at + 64:])
+    return h.hexdigest()
+
+
+def _seal(tmp: str) -> None:
+    """Write the SHA-256 of the whole file into its checksum attribute, in place (same length)."""
+    raw = Path(tmp).read_bytes()
+    at = raw.find(_PLACEHOLDER)
+    if at < 0 or raw.find(_PLACEHOLDER, at + 1) >= 0:
+        raise InputError("save: the data contain neurodyn's checksum placeholder text; remove it")
+    at += len(_CHECKSUM_PREFIX)
+    with open(tmp, "rb+") as f:
+        f.seek(at)
+        f.write(_file_digest(raw, at).encode())
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _verify(path: Path) -> None:
+    """Check the whole file against its SHA-256 before HDF5 reads any of it (a damaged HDF5 structure can
+    make the library fail in any way, even loop)."""
+    raw = path.read_bytes()
+    candidates = list(_CHECKSUM.finditer(raw))
+    if not candidates:
+        if FORMAT.encode() in raw:
+            raise ResultFileError(f"{path}: the file is damaged: its checksum is unreadable; write it again")
+        raise ResultFileError(f"{path}: a NetCDF file not written by neurodyn.io.save (it has no neurodyn "
+                              f"checksum); open it with xarray.open_dataset({str(path)!r})")
+    view = memoryview(raw)
+    for m in candidates:
+        if _file_digest(view, m.start(1)) == m.group(1).decode():
+            return
+    raise ResultFileError(f"{path}: the file is damaged (or was changed after neurodyn.io.save wrote it): its "
+                          f"SHA-256 does not match the checksum written with it; write it again")
 
 
 # ------------------------------------------------------------------------------------------ DataFrames
@@ -294,7 +326,7 @@ def save(result, path: str | os.PathLike) -> Path:
     ds = _prepare(ds)
     ds.attrs["neurodyn_format"] = FORMAT
     ds.attrs["neurodyn_kind"] = kind
-    ds.attrs["neurodyn_digest"] = _digest(ds)
+    ds.attrs["neurodyn_checksum"] = _PLACEHOLDER.decode()
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -304,8 +336,7 @@ def save(result, path: str | os.PathLike) -> Path:
         raise InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     try:
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=_encoding(ds))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        _seal(tmp)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -367,13 +398,14 @@ def load(path: str | os.PathLike):
     InputError
         If there is no file at ``path``.
     ResultFileError
-        If the file is not NetCDF-4, was not written by :func:`save`, or is damaged (an HDF5 checksum or the
-        metadata digest does not match): the numbers in it cannot be trusted.
+        If the file is not NetCDF-4, was not written by :func:`save`, or is damaged (its SHA-256 or an HDF5
+        checksum does not match): the numbers in it cannot be trusted.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"no result file at {str(path)!r}")
     _check_signature(path)
+    _verify(path)
     try:
         with xr.open_dataset(path, engine="h5netcdf") as f:
             raw = f.load()
@@ -381,14 +413,8 @@ def load(path: str | os.PathLike):
         raise ResultFileError(f"{path}: the file is damaged and cannot be read ({type(exc).__name__}: {exc}); "
                               f"write it again") from exc
     fmt = raw.attrs.get("neurodyn_format")
-    if fmt is None:
-        raise ResultFileError(f"{path}: a NetCDF file not written by neurodyn.io.save (it has no "
-                              f"'neurodyn_format' attribute); open it with xarray.open_dataset({str(path)!r})")
     if fmt != FORMAT:
         raise ResultFileError(f"{path}: written in format {fmt!r}; this neurodyn reads {FORMAT!r}")
-    if raw.attrs.get("neurodyn_digest") != _digest(raw):
-        raise ResultFileError(f"{path}: the file is damaged: its names, shapes or attributes no longer match "
-                              f"the digest written with them; write it again")
     kind = raw.attrs.get("neurodyn_kind")
     ds = _join_complex(raw, path)
     names = {n: _decode_name(n) for n in list(ds.variables) + list(ds.dims) if _decode_name(n) != n}
