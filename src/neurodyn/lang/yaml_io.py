@@ -172,6 +172,8 @@ def _file_candidates(head: str, base_dirs: list[Path]) -> list[Path]:
         variants.append(head.replace(".", "/"))
     for d in base_dirs:
         for v in variants:
+            if v in (".", ".."):
+                continue
             p = Path(v) if os.path.isabs(v) else d / v
             if not p.name:
                 continue
