@@ -127,3 +127,18 @@ def test_demo_shows_what_it_says(monkeypatch):
     assert numbers["mpr_rate_before_step"] < 0.2 < 0.5 < numbers["mpr_rate_after_step"]
     assert 8 <= numbers["jrc_frequency_hz"] <= 13 and 30 <= numbers["ping_frequency_hz"] <= 100
     assert numbers["theta_vs_mpr_max_error"] < 1e-6
+
+
+@pytest.mark.parametrize("script", ["story_whole_brain.py", "story_spread.py"])
+def test_network_examples_run_shortened(script, tmp_path):
+    """The two network stories run with NEURODYN_EXAMPLES_QUICK=1 and write their figures (AAL90 data from
+    ../shared or ../../shared; without it they say so and stop, which is then a skip)."""
+    env = dict(os.environ, NEURODYN_EXAMPLES_QUICK="1",
+               PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / script)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    if "AAL90 data not found" in r.stdout:
+        pytest.skip("AAL90 data not found next to the checkout (../shared/data/aal90)")
+    figure = Path(r.stdout.strip().splitlines()[-1].split("wrote", 1)[1].strip())
+    _check_png(figure)
