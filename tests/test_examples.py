@@ -123,16 +123,16 @@ def check_demo(out, cwd):
     y = ref.jrc().solve(t)
     f_ref = 1.0 / cycle_period(t[t >= 1.0], (y["V_pce"] + y["V_pci"])[t >= 1.0])
     assert 8.0 <= f_jr <= 13.0 and abs(f_jr - f_ref) <= 0.5 * res_jr, (f_jr, f_ref)
-    # 2. MPR step: the scipy reference with the same input samples (I = 3 for t_k < 30, linearly interpolated)
+    # 2. MPR step: the scipy reference with the same input samples (I = 3 for 10 <= t_k < 30, linearly interpolated)
     #    and start (the template's r = 0.01, v = -2, PyRates's values); RK4 at dt = 1e-3 vs DOP853: ~1e-10,
     #    printed to 6 decimals
     r0, peak, after = (number(rf"MPR: r before {FLOAT}, peak {FLOAT}, after the step {FLOAT}", out, g)
                        for g in (1, 2, 3))
     tk = np.arange(60_000) * 1e-3
-    samples = np.zeros(60_000)
-    samples[:30_000] = 3.0                                           # as the demo builds its input
+    samples = np.where((tk >= 10.0) & (tk < 30.0), 3.0, 0.0)         # as the demo builds its input
     sol = ref.qif(I=ref.sampled_input(samples, tk)).solve(np.arange(6000) * 0.01)
-    assert r0 == 0.01
+    # before the step the population has settled from r = 0.01 into the low state
+    assert r0 == pytest.approx(sol["r"][999], abs=2e-6) and r0 == pytest.approx(mpr_rates(-5.0, 15.0)[0], rel=1e-3)
     assert peak == pytest.approx(sol["r"].max(), abs=2e-6) and after == pytest.approx(sol["r"][-1], abs=2e-6)
     assert peak > 1.2 * mpr_rates(-5.0 + 3.0, 15.0)[-1]              # the overshoot of Montbrio et al., Fig. 2
     assert after == pytest.approx(mpr_rates(-5.0, 15.0)[-1], rel=1e-4)  # ends in the high state (bistable)

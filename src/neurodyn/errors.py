@@ -74,6 +74,8 @@ class NotAnEquilibriumError(AnalysisError):
 class ConvergenceError(AnalysisError):
     """An iterative method (Newton corrector, continuation step) did not converge; the message says where,
     with the last step tried and a hint."""
+
+
 class UnrecordedVariableError(InputError):
     """An observable reads a variable that the run does not record."""
 
@@ -85,6 +87,11 @@ class SweepDefinitionError(NeurodynError, ValueError):
 
 class DiskBudgetError(NeurodynError, OSError):
     """A requested output would not fit on the disk that should hold it."""
+
+
+class ResultFileError(NeurodynError, ValueError):
+    """A results file cannot be trusted: it is damaged (a checksum or digest does not match), is not NetCDF-4,
+    or was not written by :func:`neurodyn.io.save`."""
 
 
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
