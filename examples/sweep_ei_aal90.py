@@ -33,7 +33,7 @@ from neurodyn.network import BrainNetwork, Connectome, Coupling  # noqa: E402
 from neurodyn.observables import FCSimilarity, Spectrum, Synchrony  # noqa: E402
 from neurodyn.sweep import NetworkSweep, grid_view, plot_map  # noqa: E402
 
-from _paths import ROOT, aal90_dir, out_path  # noqa: E402
+from _paths import aal90_dir, out_path  # noqa: E402
 
 QUICK = os.environ.get("NEURODYN_EXAMPLE_QUICK") == "1"
 RE, VE = "ei_ping_op/r_e", "ei_ping_op/v_e"

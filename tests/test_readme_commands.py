@@ -79,12 +79,21 @@ def _check_output(path: Path) -> None:
         _check_png(path)
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c.split()[:3]))
-def test_readme_command(command, tmp_path):
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """One folder for all the README's command lines, run in their order (a later line may read what an earlier
+    one wrote, as on a user's machine), with the README's ``yaml file=NAME`` blocks written into it."""
+    d = tmp_path_factory.mktemp("readme")
     for info, body in _blocks(README):
         m = re.fullmatch(r"yaml\s+file=(\S+)\s*", info)
         if m:
-            (tmp_path / m.group(1)).write_text(body)
+            (d / m.group(1)).write_text(body)
+    return d
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c.split()[:3]))
+def test_readme_command(command, scratch):
+    tmp_path = scratch
     words = shlex.split(command)
     k = words.index("neurodyn")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -122,7 +122,7 @@ def _as_complex_aware(values: list) -> np.ndarray:
 
 
 def _gamma_chain_node(order: int, rate: float) -> NodeTemplate:
-    eqs = [f"x1' = a*(u - x1)"] + [f"x{k}' = a*(x{k - 1} - x{k})" for k in range(2, order + 1)]
+    eqs = ["x1' = a*(u - x1)"] + [f"x{k}' = a*(x{k - 1} - x{k})" for k in range(2, order + 1)]
     variables = {f"x{k}": "variable(0.0)" for k in range(1, order + 1)}
     variables[f"x{order}"] = "output(0.0)"
     variables.update(a=float(rate), u="input(0.0)")

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace as dc_replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import numpy as np
+
 from neurodyn.errors import TemplateError, VariablePathError, close_matches
 from neurodyn.lang.terms import replace_term
 from neurodyn.lang.variables import Declaration, parse_declaration, parse_number

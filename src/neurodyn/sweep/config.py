@@ -8,7 +8,7 @@ Format (paths are relative to the file)::
       coupling: {source: ei_ping_op/s_e, target: ei_ping_op/s_net, gain: 1.0}   # or a list of them
       speed: null                            # conduction speed (delays from tract lengths), optional
       delay_mode: cubic
-    connectome: {path: ../shared/data/aal90, normalise: rows, self_connections: false}
+    connectome: {path: ../shared/data/aal90, normalise: rows, self_connections: false}   # zero_rows: drop
     axes:
       ei_ping_op/eps: {start: 0.0, stop: 10.0, num: 11}    # or a list of values; log: true for log spacing
       ei_ping_op/I_ext_e: [1.0, 2.0, 3.0]
@@ -128,11 +128,12 @@ def load_config(path) -> SweepConfig:
     if not conn_cfg.pop("self_connections", True):
         C = C.without_self_connections()
     norm = conn_cfg.pop("normalise", "none")
-    if norm and norm != "none":
-        C = C.normalise(norm)
+    zero_rows = conn_cfg.pop("zero_rows", "raise")
     if conn_cfg:
         raise InputError(f"{p}: unknown connectome option(s) {sorted(conn_cfg)}; valid: path, normalise, "
-                         f"self_connections")
+                         f"zero_rows, self_connections")
+    if norm and norm != "none":
+        C = C.normalise(norm, zero_rows=zero_rows)
     net = BrainNetwork(node, C, cps, speed=model.pop("speed", None), delay_mode=model.pop("delay_mode", "cubic"))
     if model:
         raise InputError(f"{p}: unknown model option(s) {sorted(model)}; valid: node, coupling, speed, delay_mode")
