@@ -155,7 +155,8 @@ def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdi
     import tempfile
     d = library_dir(subdir)
     key = f"{name}-{_key(source if key is None else key, flags, cc)}"
-    with tempfile.TemporaryDirectory(dir=d, prefix=".build-") as tmp:
+    # ignore_cleanup_errors: a concurrent 'neurodyn cache --clear' may have removed the folder already
+    with tempfile.TemporaryDirectory(dir=d, prefix=".build-", ignore_cleanup_errors=True) as tmp:
         (Path(tmp) / "kernel.c").write_text(source)
         out = None
         for fl in (flags, _PORTABLE) if flags == DEFAULT_FLAGS else (flags,):
@@ -226,8 +227,15 @@ def load_source(source, name: str, *, key: str | None = None, flags: tuple = DEF
         except OSError as exc:
             warnings.warn(f"neurodyn: compiled library {lib} does not load ({exc}); rebuilding it",
                           RuntimeWarning, stacklevel=2)
-    path = build_library(source() if callable(source) else source, name, flags=flags, subdir=subdir,
-                         key=key)
+    text = source() if callable(source) else source
+    for attempt in (1, 2):
+        try:
+            path = build_library(text, name, flags=flags, subdir=subdir, key=key)
+            break
+        except FileNotFoundError:
+            # the cache folder was deleted while this build ran ('neurodyn cache --clear'): build again, once
+            if attempt == 2:
+                raise
     try:
         return ctypes.CDLL(str(path))
     except OSError as exc:
