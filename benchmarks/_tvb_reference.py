@@ -213,7 +213,6 @@ def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: flo
         integrator_name = "HeunDeterministic"
         integrate_time = wall
     elif backend == "numba":
-        from tvb.simulator.backend.nb_mpr import NbMPRBackend
 
         integ = integrators.HeunStochastic(dt=dt, noise=noise.Additive(nsig=np.array([0.0])))
         sim = lab.simulator.Simulator(

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 

@@ -5,9 +5,11 @@ sweeps get typed errors before any work.
 The reference is an independent single run of :meth:`BrainNetwork.simulate` of the point's own network
 (``sweep.point_arguments(i)``): a network built with the point's coupling gain and speed, compiled on its own.
 Tolerances: a point run alone (``vectorise=False`` or ``block_size=1``) runs the very same arithmetic as the single
-run, so it is equal bit for bit; copies in one model sum their block-diagonal coupling in another order than a
-single (dense, SIMD) network, a difference of ~1e-16 per step that the stable noisy E/I dynamics keep at ~1e-12
-over these runs, hence rtol 1e-8 for vectorised blocks.
+run, so it is equal bit for bit. So are copies that are coupled alike (sweeps of node parameters, noise, seeds,
+stimuli): they share one projection whose rows each copy sums in the single run's order. Copies coupled
+differently (swept gain or speed) hold block-diagonal coupling summed in another order than a single (dense)
+network, a difference of ~1e-16 per step that the stable noisy E/I dynamics keep at ~1e-12 over these runs, hence
+rtol 1e-8 there.
 """
 import numpy as np
 import pytest
@@ -60,9 +62,24 @@ def test_swept_points_equal_single_runs(ei_net, vectorise, block_size):
     assert ds["I_ext_e"].values.tolist() == [3.0, 5.0] * 3
     assert ds["seed"].values.tolist() == [seed_from_sequence(21, i) for i in range(6)]
     assert np.all(ds["status"].values == STATUS["done"])
-    assert_points_equal_single_runs(sw, ds, exact=(not vectorise or block_size == 1))
+    assert_points_equal_single_runs(sw, ds, exact=True)       # node parameters: copies share the coupling
     # the points really differ (the axes act)
     assert np.ptp(ds["synchrony"].values) > 0.05
+
+
+def test_copies_of_a_large_dense_network_share_one_coupling_matrix():
+    """40 dense regions (above the small-network size): a node-parameter sweep vectorises by default, its copies
+    hold one set of weights (not one per point) and every point equals its single run bit for bit."""
+    net = BrainNetwork("ei_ping_pop", small_connectome(40, seed=8), PING)
+    sw = NetworkSweep(net, {"ei_ping_op/I_ext_e": [2.0, 4.0, 6.0, 8.0]}, observables=[FC(RE), Synchrony(RE)],
+                      seed=5, block_size=4, **RUN)
+    assert sw.vectorise
+    ds = sw.run(client="serial")
+    (model,) = sw._model_cache().values()
+    (proj,) = model.ir.projections
+    assert proj.copies == 4 and proj.weights.size == 40 * 39          # one copy's 1560 connections
+    assert_points_equal_single_runs(sw, ds, exact=True, names=("fc", "synchrony"))
+    assert np.ptp(ds["synchrony"].values) > 1e-3
 
 
 def test_delays_speed_and_global_coupling(ei_delay_net):
@@ -87,7 +104,7 @@ def test_points_per_region_values_single_regions_noise_and_seeds(ei_net):
     assert ds["eps_r1"].values.tolist() == [1.0, 6.0, 3.0]
     net, kw = sw.point_arguments(1)
     assert kw["params"]["ei_ping_op/eps"].tolist() == [4.0, 6.0, 4.0, 4.0, 4.0] and kw["seed"] == 8
-    assert_points_equal_single_runs(sw, ds, exact=False)
+    assert_points_equal_single_runs(sw, ds, exact=True)
 
 
 def test_the_network_sweep_through_sweep(ei_net):
@@ -111,7 +128,7 @@ def test_a_point_that_blows_up_is_recorded_as_failed(vectorise):
     err = ds["error"].values[2]
     assert "SimulationError" in err and "non-finite" in err and "#" not in err     # named as in a single run
     assert np.all(np.isnan(ds["mean_x"].values[2]))
-    assert_points_equal_single_runs(sw, ds, exact=not vectorise, names=("mean_x",), points=[0, 1, 3, 4])
+    assert_points_equal_single_runs(sw, ds, exact=True, names=("mean_x",), points=[0, 1, 3, 4])
     assert sw.report.failed_points == 1
 
 
@@ -161,5 +178,5 @@ def test_stimuli_are_given_to_every_point(vectorise):
                       stimuli=[Stimulus("lin_op/u", [0, "r2"], 2.0, 1.0, 3.0)], observables=[Means()],
                       simulation_time=8.0, step_size=0.01, vectorise=vectorise, seed=0)
     ds = sw.run(client="serial")
-    assert_points_equal_single_runs(sw, ds, exact=not vectorise, names=("mean_x",))
+    assert_points_equal_single_runs(sw, ds, exact=True, names=("mean_x",))
     assert np.ptp(ds["mean_x"].values[:, 1]) > 1e-3          # the points differ, and the pulse spread to r1

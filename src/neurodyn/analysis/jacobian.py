@@ -187,7 +187,8 @@ class SymbolicSystem:
                     terms.append(psyms.get(f"{node}/{v.path}", const_num.get(key, sp.Integer(0))))
                 terms += [value(gi, i, l) for l in v.links]
                 for p in into.get((gi, sym), []):
-                    for r, c, w in zip(p.rows, p.cols, p.weights):
+                    rows, cols, weights, _ = p.expanded(ir.groups[gi].n, ir.groups[p.source[0]].n)
+                    for r, c, w in zip(rows, cols, weights):
                         if r == i:
                             terms.append(sp.Float(float(w)) * value(p.source[0], int(c), p.source[1]))
                 e = sp.Add(*terms) if terms else sp.Integer(0)

@@ -12,6 +12,9 @@ from neurodyn.ir import CircuitIR
 
 __all__ = ["KernelData", "build_data", "prime_history", "DELAY_MODES", "INPUT_MODES"]
 
+#: columns of ``hdr`` per projection: (indptr offset, nnz offset, history column, dense flag, source nodes per
+#: copy, step-cache offset, copies)
+HDR_COLUMNS = 7
 #: projections with at least this fraction of non-zero weights are stored and applied as dense matrices
 DENSE_FRACTION = 0.25
 #: how delayed values are read from history: at each stage time by cubic or linear interpolation, or once per
@@ -122,7 +125,7 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
         elif st == "p":
             p[off[k]:off[k] + sizes[g]] = vals
     # projections, concatenated CSR
-    hdr = np.zeros((max(len(ir.projections), 1), 6), dtype=np.int64)
+    hdr = np.zeros((max(len(ir.projections), 1), HDR_COLUMNS), dtype=np.int64)
     n_cache = 0
     indptrs, idxs, ws, ds = [], [], [], []
     ip = nz = 0
@@ -132,14 +135,14 @@ def build_data(ir: CircuitIR, step_size: float, t0: float = 0.0, ext: np.ndarray
     ncol = 0
     for k, pj in enumerate(ir.projections):
         tg = pj.target[0]
-        indptr, cols, w, d = pj.csr(int(sizes[tg]))
-        n_src = int(sizes[pj.source[0]])
-        hdr[k, 0], hdr[k, 1], hdr[k, 4] = ip, nz, n_src
-        if not pj.delayed and len(cols) >= DENSE_FRACTION * int(sizes[tg]) * n_src:
+        indptr, cols, w, d = pj.csr(int(sizes[tg]))          # one copy's connections
+        n_tgt, n_src = int(sizes[tg]) // pj.copies, int(sizes[pj.source[0]]) // pj.copies
+        hdr[k, 0], hdr[k, 1], hdr[k, 4], hdr[k, 6] = ip, nz, n_src, pj.copies
+        if not pj.delayed and len(cols) >= DENSE_FRACTION * n_tgt * n_src:
             # dense enough: store the full matrix, column-major (w[j * n_target + i] = W[i, j]): every backend
             # sums each row in source order, vectorised across rows (see runtime ``dense_accum``)
-            dense = np.zeros((int(sizes[tg]), n_src))
-            rows = np.repeat(np.arange(int(sizes[tg])), np.diff(indptr))
+            dense = np.zeros((n_tgt, n_src))
+            rows = np.repeat(np.arange(n_tgt), np.diff(indptr))
             np.add.at(dense, (rows, cols), w)
             hdr[k, 3] = 1
             cols, w, d = np.zeros(dense.size, dtype=np.int64), dense.ravel(order="F"), np.zeros(dense.size)

@@ -160,8 +160,9 @@ def _node_level_passes(groups: list[GroupIR], projections: list[ProjectionIR], m
                 dst.append(base[c] + np.arange(n))
     for p in projections:
         if not p.delayed and p.source in mset and p.target in mset:
-            src.append(base[p.source] + p.cols)
-            dst.append(base[p.target] + p.rows)
+            rows, cols, _, _ = p.expanded(groups[p.target[0]].n, groups[p.source[0]].n)
+            src.append(base[p.source] + cols)
+            dst.append(base[p.target] + rows)
     src_a = np.concatenate(src).astype(np.int64) if src else np.zeros(0, dtype=np.int64)
     dst_a = np.concatenate(dst).astype(np.int64) if dst else np.zeros(0, dtype=np.int64)
     A = csr_matrix((np.ones(len(src_a), dtype=np.int64), (src_a, dst_a)), shape=(nv, nv))

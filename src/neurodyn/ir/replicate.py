@@ -21,7 +21,8 @@ def replicate_ir(ir: CircuitIR, copies: int) -> CircuitIR:
     """``copies`` independent copies of ``ir`` in one IR (for vectorised parameter sweeps).
 
     Node ``name`` of copy ``r`` is called ``name#r``; each group grows ``copies``-fold (copy-major), and each
-    projection becomes block-diagonal. The structure, hence the compiled kernel, is unchanged.
+    projection is applied to every copy (``ProjectionIR.copies``). The structure, hence the compiled kernel, is
+    unchanged, and so is its structure hash.
     """
     if copies < 1:
         raise TemplateError(f"copies must be >= 1, got {copies}")
@@ -30,13 +31,11 @@ def replicate_ir(ir: CircuitIR, copies: int) -> CircuitIR:
         nodes = tuple(f"{n}#{r}" for r in range(copies) for n in g.nodes)
         values = {k: np.tile(v, copies) for k, v in g.values.items()}
         groups.append(GroupIR(g.name, nodes, g.variables, values))
-    projections = []
-    for p in ir.projections:
-        ns, nt = ir.groups[p.source[0]].n, ir.groups[p.target[0]].n
-        rows = np.concatenate([p.rows + r * nt for r in range(copies)])
-        cols = np.concatenate([p.cols + r * ns for r in range(copies)])
-        projections.append(ProjectionIR(p.source, p.target, rows, cols, np.tile(p.weights, copies),
-                                        None if p.delays is None else np.tile(p.delays, copies)))
+    # one shared projection per projection: every copy is coupled as the circuit is (see ProjectionIR.copies)
+    projections = [ProjectionIR(p.source, p.target, p.rows, p.cols, p.weights, p.delays, p.copies * copies)
+                   for p in ir.projections]
     node_index = {n: (gi, i) for gi, g in enumerate(groups) for i, n in enumerate(g.nodes)}
-    return CircuitIR(tuple(groups), tuple(projections), ir.order, ir.complex_system, ir.name, ir.template_hash,
-                     node_index)
+    out = CircuitIR(tuple(groups), tuple(projections), ir.order, ir.complex_system, ir.name, ir.template_hash,
+                    node_index)
+    object.__setattr__(out, "_structure_hash", ir.structure_hash())      # the same structure: never recomputed
+    return out

@@ -123,6 +123,6 @@ def tangent_ir(ir: CircuitIR, k: int) -> CircuitIR:
         for m in range(k):
             projections.append(ProjectionIR((p.source[0], tangent_symbol(p.source[1], m)),
                                             (p.target[0], tangent_symbol(p.target[1], m)),
-                                            p.rows, p.cols, p.weights, p.delays))
+                                            p.rows, p.cols, p.weights, p.delays, p.copies))
     return assemble_ir(groups, projections, name=f"{ir.name}__tangent{k}", template_hash=ir.template_hash,
                        node_index=dict(ir.node_index))

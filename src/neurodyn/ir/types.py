@@ -118,6 +118,13 @@ class ProjectionIR:
 
     ``rows``/``cols`` index target and source nodes within their groups; ``delays`` are in model time units
     (None for instantaneous projections).
+
+    ``copies > 1``: the groups hold ``copies`` independent copies of a circuit, copy-major (node ``i`` of copy
+    ``c`` is ``c * n + i``), and ``rows``/``cols``/``weights``/``delays`` describe one copy; every copy is coupled
+    the same way (a vectorised sweep). Kernels then apply one set of weights to every copy (for dense weights:
+    one column of the matrix for all copies at a time), summing each copy's rows in the same order as a single
+    copy's, so a copy computes what the circuit alone computes, bit for bit. :meth:`expanded` gives the
+    equivalent block-diagonal arrays.
     """
 
     source: tuple
@@ -126,6 +133,7 @@ class ProjectionIR:
     cols: np.ndarray
     weights: np.ndarray
     delays: np.ndarray | None = None
+    copies: int = 1
 
     @property
     def delayed(self) -> bool:
@@ -134,8 +142,21 @@ class ProjectionIR:
     def structure_key(self) -> tuple:
         return (self.source, self.target, self.delayed)
 
+    def expanded(self, n_target: int, n_source: int) -> tuple:
+        """(rows, cols, weights, delays) over the whole groups (``n_target``/``n_source`` nodes, all copies)."""
+        if self.copies == 1:
+            return self.rows, self.cols, self.weights, self.delays
+        nt, ns = n_target // self.copies, n_source // self.copies
+        c = np.arange(self.copies)
+        rows = (self.rows[None, :] + nt * c[:, None]).ravel()
+        cols = (self.cols[None, :] + ns * c[:, None]).ravel()
+        d = None if self.delays is None else np.tile(self.delays, self.copies)
+        return rows, cols, np.tile(self.weights, self.copies), d
+
     def csr(self, n_target: int):
-        """(indptr, indices, weights, delays) sorted by target row."""
+        """(indptr, indices, weights, delays) of one copy, sorted by target row (``n_target``: nodes of the
+        target group, all copies)."""
+        n_target = n_target // self.copies
         order = np.lexsort((self.cols, self.rows))
         rows = self.rows[order]
         indptr = np.zeros(n_target + 1, dtype=np.int64)

@@ -39,15 +39,18 @@ __all__ = ["copies_model", "run_copies", "copy_path", "vectorising_pays"]
 SMALL_NETWORK = 16
 
 
-def vectorising_pays(model) -> bool:
+def vectorising_pays(model, shared_coupling: bool = True) -> bool:
     """Whether copies in one model beat one run per point for the network whose one-copy model is ``model``.
 
-    Copies are independent blocks of one state, so their coupling is block-diagonal: stored sparse, it costs an
-    indexed read per connection, where a single dense network's coupling is a contiguous (SIMD) matrix-vector
-    product. Today copies pay for small networks and for networks whose coupling is sparse anyway; a backend
-    that couples copies through one matrix-matrix product makes this True everywhere.
+    When every point is coupled alike (``shared_coupling``: the sweep varies neither the global coupling nor the
+    conduction speed), the copies share their projections and dense coupling is one matrix-matrix product: copies
+    always pay. Otherwise their coupling is block-diagonal: stored sparse, it costs an indexed read per
+    connection, where a single dense network's coupling is a contiguous (SIMD) matrix-vector product, so copies
+    pay only for small networks and for networks whose coupling is sparse anyway.
     """
     from neurodyn.backends.data import DENSE_FRACTION
+    if shared_coupling:
+        return True
     ir = model.ir
     if sum(g.n for g in ir.groups) <= SMALL_NETWORK:
         return True
@@ -123,6 +126,13 @@ def _copies_ir(model_ir: CircuitIR, base: CircuitIR, nets, zero_delays: str) -> 
     projections = []
     for j, p in enumerate(base.projections):
         ns, nt = base.groups[p.source[0]].n, base.groups[p.target[0]].n
+        if all(np.array_equal(c[j][3], first[j][3]) and (not p.delayed or np.array_equal(c[j][4], first[j][4]))
+               for c in per_copy[1:]):
+            # every copy is coupled alike: one projection shared by the copies (a matrix-matrix product for
+            # dense weights), each copy summed exactly as its single run (ProjectionIR.copies)
+            projections.append(ProjectionIR(p.source, p.target, first[j][1], first[j][2], first[j][3],
+                                            first[j][4] if p.delayed else None, len(per_copy)))
+            continue
         rows = np.concatenate([c[j][1] + r * nt for r, c in enumerate(per_copy)])
         cols = np.concatenate([c[j][2] + r * ns for r, c in enumerate(per_copy)])
         w = np.concatenate([c[j][3] for c in per_copy])
@@ -131,7 +141,7 @@ def _copies_ir(model_ir: CircuitIR, base: CircuitIR, nets, zero_delays: str) -> 
     return replace(model_ir, projections=tuple(projections))
 
 
-def copies_model(network, nets: Sequence, step_size: float, backend: str = "numba", driven: Sequence[str] = (),
+def copies_model(network, nets: Sequence, step_size: float, backend: str | None = None, driven: Sequence[str] = (),
                  cache: dict | None = None):
     """One compiled model holding a copy of ``network`` per entry of ``nets`` (variants of it that differ in
     coupling gains or conduction speed only: :meth:`BrainNetwork.variant`), copy ``r`` coupled as ``nets[r]``.

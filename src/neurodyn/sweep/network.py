@@ -153,7 +153,7 @@ class NetworkSweep:
                  observables: Sequence = (), variables: Sequence[str] | None = None, solver: str = "heun",
                  sampling_step_size: float | None = None, params: Mapping | None = None, noise: Mapping | None = None,
                  initial=None, bounds: Mapping | None = None, stimuli: Sequence = (), discard: float = 0.0,
-                 seed: int | None = None, block_size: int | None = None, backend: str = "numba",
+                 seed: int | None = None, block_size: int | None = None, backend: str | None = None,
                  vectorise: bool | None = None):
         from neurodyn.network import BrainNetwork
         if not isinstance(network, BrainNetwork):
@@ -203,7 +203,8 @@ class NetworkSweep:
         self.variables = list(variables) if variables is not None else (obs_vars or self.network.default_variables())
         self.block_size = self._block_size(block_size)
         model = self._check_first_point()
-        self.vectorise = vectorising_pays(model) if vectorise is None else bool(vectorise)
+        shared = not any(a.kind in ("global_coupling", "speed") for a in self.axes)
+        self.vectorise = vectorising_pays(model, shared) if vectorise is None else bool(vectorise)
 
     # ------------------------------------------------------------------------------------------ axes
     def _node_variables(self) -> dict:

@@ -28,7 +28,16 @@ typedef struct {
     const int64_t *dint, *split;
 } nd_data;
 
-#define HDR(k, c) (M->hdr[(k) * 6 + (c)])
+/* a loop whose iterations touch disjoint elements: vectorise it without run-time alias checks */
+#if defined(__clang__)
+#define ND_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define ND_IVDEP _Pragma("GCC ivdep")
+#else
+#define ND_IVDEP
+#endif
+
+#define HDR(k, c) (M->hdr[(k) * 7 + (c)])
 
 static inline double nd_heaviside(double x) { return x > 0 ? 1.0 : (x < 0 ? 0.0 : 0.5); }
 static inline double nd_max(double x, double y) { return x >= y ? x : y; }
@@ -37,10 +46,26 @@ static inline double nd_min(double x, double y) { return x <= y ? x : y; }
 static inline double nd_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
 
 /* x ** n for a literal integer n, as Numba's static_power_impl: binary exponentiation from 1 */
-static inline double nd_powi(double x, long n) {
+static inline __attribute__((always_inline)) double nd_powi(double x, long n) {
     int invert = n < 0;
     unsigned long e = invert ? (unsigned long)(-n) : (unsigned long)n;
     double res = 1.0, val = x;
+    if (e < 64UL) {
+        /* the same steps without a loop: with a literal n every branch folds away, leaving straight-line
+           multiplications that a node loop can vectorise */
+        if (e & 1UL) res = res * val;
+        val = val * val;
+        if (e & 2UL) res = res * val;
+        val = val * val;
+        if (e & 4UL) res = res * val;
+        val = val * val;
+        if (e & 8UL) res = res * val;
+        val = val * val;
+        if (e & 16UL) res = res * val;
+        val = val * val;
+        if (e & 32UL) res = res * val;
+        return invert ? 1.0 / res : res;
+    }
     while (e != 0) {
         if (e & 1UL) res = res * val;
         e >>= 1;
@@ -49,30 +74,36 @@ static inline double nd_powi(double x, long n) {
     return invert ? 1.0 / res : res;
 }
 
+/* out[c n_t + i] += sum_j W[i, j] src[c n_s + j] for every copy c; W dense, column-major, shared by the copies */
 static void nd_dense_accum(double *a, int64_t o_t, int64_t n_t, const double *src, int64_t o_s, int64_t n_s,
-                           const double *w, int64_t nz) {
-    const double *x = src + o_s;
-    double *out = a + o_t;
+                           const double *w, int64_t nz, int64_t copies) {
     for (int64_t j = 0; j < n_s; j++) {
-        const double xj = x[j];
         const double *col = w + nz + j * n_t;
-        for (int64_t i = 0; i < n_t; i++) out[i] += col[i] * xj;
+        for (int64_t c = 0; c < copies; c++) {
+            const double xj = src[o_s + c * n_s + j];
+            double *out = a + o_t + c * n_t;
+            for (int64_t i = 0; i < n_t; i++) out[i] += col[i] * xj;
+        }
     }
 }
 
 static void nd_csr_accum(double *a, int64_t o_t, int64_t n_t, const double *src, int64_t o_s, int64_t k,
                          const nd_data *M) {
-    int64_t ip = HDR(k, 0), nz = HDR(k, 1);
+    int64_t ip = HDR(k, 0), nz = HDR(k, 1), copies = HDR(k, 6), n_sc = HDR(k, 4);
+    int64_t n_tc = n_t / copies;
     if (HDR(k, 3) == 1) {
-        nd_dense_accum(a, o_t, n_t, src, o_s, HDR(k, 4), M->w, nz);
+        nd_dense_accum(a, o_t, n_tc, src, o_s, n_sc, M->w, nz, copies);
         return;
     }
-    double *out = a + o_t;
-    for (int64_t i = 0; i < n_t; i++) {
-        double acc = out[i];
-        for (int64_t q = M->indptr[ip + i]; q < M->indptr[ip + i + 1]; q++)
-            acc += M->w[nz + q] * src[o_s + M->idx[nz + q]];
-        out[i] = acc;
+    for (int64_t c = 0; c < copies; c++) {
+        double *out = a + o_t + c * n_tc;
+        const int64_t os = o_s + c * n_sc;
+        for (int64_t i = 0; i < n_tc; i++) {
+            double acc = out[i];
+            for (int64_t q = M->indptr[ip + i]; q < M->indptr[ip + i + 1]; q++)
+                acc += M->w[nz + q] * src[os + M->idx[nz + q]];
+            out[i] = acc;
+        }
     }
 }
 
@@ -128,12 +159,13 @@ static void nd_block_fill(const nd_data *M, double *blk, int64_t i, int64_t K, i
 }
 
 static void nd_delayed_accum(double *a, int64_t o_t, int64_t n_t, int64_t k, double t, double tn, const nd_data *M) {
-    int64_t ip = HDR(k, 0), nz = HDR(k, 1), col = HDR(k, 2);
+    int64_t ip = HDR(k, 0), nz = HDR(k, 1), col0 = HDR(k, 2), copies = HDR(k, 6), n_sc = HDR(k, 4);
+    int64_t n_tc = n_t / copies;
     int64_t newest = M->bstate[0], L = M->bstate[1], oldest = M->bstate[2], mode = M->bstate[3];
     double h = M->tinfo[1];
-    double *out = a + o_t;
     if (mode == 2) {
         double *cache = M->dcache + HDR(k, 5);
+        double *out = a + o_t;
         if (t != tn) {
             for (int64_t i = 0; i < n_t; i++) out[i] += cache[i];
             return;
@@ -146,41 +178,51 @@ static void nd_delayed_accum(double *a, int64_t o_t, int64_t n_t, int64_t k, dou
             blk = M->dblock + HDR(k, 5) * K;
             int64_t bs = M->bstate[ND_BLOCK_START + k];
             if (bs < 0 || xt < bs || xt >= bs + K) {
-                for (int64_t i = 0; i < n_t; i++)
-                    nd_block_fill(M, blk, i, K, xt, M->indptr[ip + i], M->split[ip + i], nz, col, oldest, L);
+                for (int64_t c = 0; c < copies; c++)
+                    for (int64_t i = 0; i < n_tc; i++)
+                        nd_block_fill(M, blk, c * n_tc + i, K, xt, M->indptr[ip + i], M->split[ip + i], nz,
+                                      col0 + c * n_sc, oldest, L);
                 M->bstate[ND_BLOCK_START + k] = xt;
                 bs = xt;
             }
             m = xt - bs;
         }
-        for (int64_t i = 0; i < n_t; i++) {
-            double acc = out[i] * 0.0;
-            int64_t q0;
-            if (K > 1) {
-                acc += blk[i * K + m];
-                q0 = M->split[ip + i];
-            } else {
-                q0 = M->indptr[ip + i];
+        for (int64_t c = 0; c < copies; c++) {
+            const int64_t col = col0 + c * n_sc;
+            for (int64_t i = 0; i < n_tc; i++) {
+                const int64_t r = c * n_tc + i;
+                double acc = out[r] * 0.0;
+                int64_t q0;
+                if (K > 1) {
+                    acc += blk[r * K + m];
+                    q0 = M->split[ip + i];
+                } else {
+                    q0 = M->indptr[ip + i];
+                }
+                for (int64_t q = q0; q < M->indptr[ip + i + 1]; q++) {
+                    int64_t j = xt - M->dint[nz + q];
+                    if (j < oldest) j = oldest;
+                    else if (j > newest) j = newest;
+                    acc += M->w[nz + q] * BUF(col + M->idx[nz + q], j & (L - 1));
+                }
+                cache[r] = acc;
+                out[r] += acc;
             }
-            for (int64_t q = q0; q < M->indptr[ip + i + 1]; q++) {
-                int64_t j = xt - M->dint[nz + q];
-                if (j < oldest) j = oldest;
-                else if (j > newest) j = newest;
-                acc += M->w[nz + q] * BUF(col + M->idx[nz + q], j & (L - 1));
-            }
-            cache[i] = acc;
-            out[i] += acc;
         }
         return;
     }
     double xt = (t - M->tinfo[0]) / h;
-    for (int64_t i = 0; i < n_t; i++) {
-        double acc = out[i];
-        for (int64_t q = M->indptr[ip + i]; q < M->indptr[ip + i + 1]; q++) {
-            double x = xt - M->d[nz + q];
-            acc += M->w[nz + q] * nd_hist_value(M, col + M->idx[nz + q], x, newest, oldest, L, mode);
+    for (int64_t c = 0; c < copies; c++) {
+        double *out = a + o_t + c * n_tc;
+        const int64_t col = col0 + c * n_sc;
+        for (int64_t i = 0; i < n_tc; i++) {
+            double acc = out[i];
+            for (int64_t q = M->indptr[ip + i]; q < M->indptr[ip + i + 1]; q++) {
+                double x = xt - M->d[nz + q];
+                acc += M->w[nz + q] * nd_hist_value(M, col + M->idx[nz + q], x, newest, oldest, L, mode);
+            }
+            out[i] = acc;
         }
-        out[i] = acc;
     }
 }
 

@@ -3,9 +3,9 @@
 All take plain arrays so that kernels compiled for one connectivity run on any other of the same structure.
 Layouts (built by :mod:`neurodyn.backends.data`):
 
-- ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, number of source nodes, step-cache
-  offset)`` for projection
-  k; a dense projection stores its full row-major weight matrix at the nnz offset;
+- ``hdr[k] = (indptr offset, nnz offset, history column, dense flag, source nodes per copy, step-cache offset,
+  copies)`` for projection k; a dense projection stores its column-major weight matrix (one copy's) at the nnz
+  offset; with ``copies > 1`` the same connections couple every copy (nodes copy-major);
 - ``buf[column, step & (L - 1)]`` holds the history of each delayed source element (column-major ring);
 - ``bstate = (newest step in history, ring length L, oldest valid step, mode)``; mode 0 cubic Lagrange,
   1 linear, 2 per-step nearest (the delayed value at t_n - round(d/h) h held for all stages, as TVB does);
@@ -57,36 +57,42 @@ def nd_imag(x):
 
 
 @njit(**KERNEL_OPTIONS)
-def _dense_accum(a, o_t, n_t, src, o_s, n_s, w, nz):
-    """``a[o_t + i] += sum_j W[i, j] src[o_s + j]`` for a dense, column-major W (``w[nz + j n_t + i]``).
+def _dense_accum(a, o_t, n_t, src, o_s, n_s, w, nz, copies):
+    """``a[o_t + c n_t + i] += sum_j W[i, j] src[o_s + c n_s + j]`` for every copy ``c``, with a dense,
+    column-major W (``w[nz + j n_t + i]``) shared by all copies (``n_t``, ``n_s``: nodes of one copy).
 
     Each row is summed in source order starting from its current value, exactly as the sparse path does, so the
-    result depends neither on the storage nor on the CPU's vector width (no reassociation, no fastmath): one
-    column at a time is added to all rows, a loop the compiler vectorises across rows (for 90 x 90 as fast as
-    the reassociated dot products it replaces).
+    result depends neither on the storage, nor on the number of copies, nor on the CPU's vector width (no
+    reassociation, no fastmath): one column at a time is added to all rows of every copy, a loop the compiler
+    vectorises across rows, and each column is read once for all copies.
     """
-    x = src[o_s:o_s + n_s]
-    out = a[o_t:o_t + n_t]
     for j in range(n_s):
-        xj = x[j]
         col = w[nz + j * n_t:nz + (j + 1) * n_t]
-        for i in range(n_t):
-            out[i] += col[i] * xj
+        for c in range(copies):
+            xj = src[o_s + c * n_s + j]
+            out = a[o_t + c * n_t:o_t + (c + 1) * n_t]
+            for i in range(n_t):
+                out[i] += col[i] * xj
 
 
 @njit(**KERNEL_OPTIONS)
 def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
     ip = hdr[k, 0]
     nz = hdr[k, 1]
+    copies = hdr[k, 6]
+    n_tc = n_t // copies
+    n_sc = hdr[k, 4]
     if hdr[k, 3] == 1:
-        _dense_accum(a, o_t, n_t, src, o_s, hdr[k, 4], w, nz)
+        _dense_accum(a, o_t, n_tc, src, o_s, n_sc, w, nz, copies)
         return
-    out = a[o_t:o_t + n_t]
-    for i in range(n_t):
-        acc = out[i]
-        for q in range(indptr[ip + i], indptr[ip + i + 1]):
-            acc += w[nz + q] * src[o_s + idx[nz + q]]
-        out[i] = acc
+    for c in range(copies):
+        out = a[o_t + c * n_tc:o_t + (c + 1) * n_tc]
+        os_c = o_s + c * n_sc
+        for i in range(n_tc):
+            acc = out[i]
+            for q in range(indptr[ip + i], indptr[ip + i + 1]):
+                acc += w[nz + q] * src[os_c + idx[nz + q]]
+            out[i] = acc
 
 
 @njit(**KERNEL_OPTIONS)
@@ -152,16 +158,19 @@ def _block_fill(blk, i, K, xt, q0, q1, nz, col, idx, w, dint, buf, oldest, L):
 def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache, dblock, dint, split):
     ip = hdr[k, 0]
     nz = hdr[k, 1]
-    col = hdr[k, 2]
+    col0 = hdr[k, 2]
+    copies = hdr[k, 6]
+    n_tc = n_t // copies
+    n_sc = hdr[k, 4]
     newest = bstate[0]
     L = bstate[1]
     oldest = bstate[2]
     mode = bstate[3]
     h = tinfo[1]
-    out = a[o_t:o_t + n_t]
     if mode == 2:
         # per-step convention: the delayed values of step n are read once (first stage) and held
         cache = dcache[hdr[k, 5]:hdr[k, 5] + n_t]
+        out = a[o_t:o_t + n_t]
         if t != tn:
             for i in range(n_t):
                 out[i] += cache[i]
@@ -176,36 +185,43 @@ def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, ti
             blk = dblock[hdr[k, 5] * K:(hdr[k, 5] + n_t) * K]
             bs = bstate[BLOCK_START + k]
             if bs < 0 or xt < bs or xt >= bs + K:
-                for i in range(n_t):
-                    _block_fill(blk, i, K, xt, indptr[ip + i], split[ip + i], nz, col, idx, w, dint, buf,
-                                oldest, L)
+                for c in range(copies):
+                    for i in range(n_tc):
+                        _block_fill(blk, c * n_tc + i, K, xt, indptr[ip + i], split[ip + i], nz, col0 + c * n_sc,
+                                    idx, w, dint, buf, oldest, L)
                 bstate[BLOCK_START + k] = xt
                 bs = xt
             m = xt - bs
-        for i in range(n_t):
-            acc = out[i] * 0.0
-            if K > 1:
-                acc += blk[i * K + m]
-                q0 = split[ip + i]
-            else:
-                q0 = indptr[ip + i]
-            for q in range(q0, indptr[ip + i + 1]):
-                j = xt - dint[nz + q]
-                if j < oldest:
-                    j = oldest
-                elif j > newest:
-                    j = newest
-                acc += w[nz + q] * buf[col + idx[nz + q], j & (L - 1)]
-            cache[i] = acc
-            out[i] += acc
+        for c in range(copies):
+            col = col0 + c * n_sc
+            for i in range(n_tc):
+                r = c * n_tc + i
+                acc = out[r] * 0.0
+                if K > 1:
+                    acc += blk[r * K + m]
+                    q0 = split[ip + i]
+                else:
+                    q0 = indptr[ip + i]
+                for q in range(q0, indptr[ip + i + 1]):
+                    j = xt - dint[nz + q]
+                    if j < oldest:
+                        j = oldest
+                    elif j > newest:
+                        j = newest
+                    acc += w[nz + q] * buf[col + idx[nz + q], j & (L - 1)]
+                cache[r] = acc
+                out[r] += acc
         return
     xt = (t - tinfo[0]) / h
-    for i in range(n_t):
-        acc = out[i]
-        for q in range(indptr[ip + i], indptr[ip + i + 1]):
-            x = xt - d[nz + q]
-            acc += w[nz + q] * hist_value(buf, col + idx[nz + q], x, newest, oldest, L, mode)
-        out[i] = acc
+    for c in range(copies):
+        out = a[o_t + c * n_tc:o_t + (c + 1) * n_tc]
+        col = col0 + c * n_sc
+        for i in range(n_tc):
+            acc = out[i]
+            for q in range(indptr[ip + i], indptr[ip + i + 1]):
+                x = xt - d[nz + q]
+                acc += w[nz + q] * hist_value(buf, col + idx[nz + q], x, newest, oldest, L, mode)
+            out[i] = acc
 
 
 @njit(**KERNEL_OPTIONS)

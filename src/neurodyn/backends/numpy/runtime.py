@@ -20,14 +20,17 @@ def _rows(indptr, ip, n_t):
 
 
 def csr_accum(a, o_t, n_t, src, o_s, k, hdr, indptr, idx, w):
-    ip, nz = hdr[k, 0], hdr[k, 1]
+    ip, nz, copies, n_s = hdr[k, 0], hdr[k, 1], hdr[k, 6], hdr[k, 4]
+    n_tc = n_t // copies
     if hdr[k, 3] == 1:
-        n_s = hdr[k, 4]
-        a[o_t:o_t + n_t] += w[nz:nz + n_t * n_s].reshape(n_s, n_t).T @ src[o_s:o_s + n_s]   # column-major
+        W = w[nz:nz + n_tc * n_s].reshape(n_s, n_tc).T                          # column-major, shared
+        x = src[o_s:o_s + copies * n_s].reshape(copies, n_s)
+        a[o_t:o_t + n_t] += (x @ W.T).ravel()
         return
-    rows, q0, q1 = _rows(indptr, ip, n_t)
+    rows, q0, q1 = _rows(indptr, ip, n_tc)
     cols = idx[nz + q0:nz + q1]
-    np.add.at(a, o_t + rows, w[nz + q0:nz + q1] * src[o_s + cols])
+    for c in range(copies):
+        np.add.at(a, o_t + c * n_tc + rows, w[nz + q0:nz + q1] * src[o_s + c * n_s + cols])
 
 
 def hist_values(buf, cols, x, newest, oldest, L, mode):
@@ -54,17 +57,19 @@ def hist_values(buf, cols, x, newest, oldest, L, mode):
 def delayed_accum(a, o_t, n_t, k, t, tn, hdr, indptr, idx, w, d, buf, bstate, tinfo, dcache=None, dblock=None,
                   dint=None, split=None):
     """Delayed sums, read directly from the history at every call (the numba runtime's caches are not needed)."""
-    ip, nz, col = hdr[k, 0], hdr[k, 1], hdr[k, 2]
+    ip, nz, col, copies, n_s = hdr[k, 0], hdr[k, 1], hdr[k, 2], hdr[k, 6], hdr[k, 4]
+    n_tc = n_t // copies
     newest, L, oldest, mode = bstate[:4]
     h = tinfo[1]
-    rows, q0, q1 = _rows(indptr, ip, n_t)
+    rows, q0, q1 = _rows(indptr, ip, n_tc)
     dd = d[nz + q0:nz + q1]
     if mode == 2:
         x = np.floor((tn - tinfo[0]) / h + 0.5) - np.floor(dd + 0.5)
     else:
         x = (t - tinfo[0]) / h - dd
-    vals = hist_values(buf, col + idx[nz + q0:nz + q1], x, newest, oldest, L, mode)
-    np.add.at(a, o_t + rows, w[nz + q0:nz + q1] * vals)
+    for c in range(copies):
+        vals = hist_values(buf, col + c * n_s + idx[nz + q0:nz + q1], x, newest, oldest, L, mode)
+        np.add.at(a, o_t + c * n_tc + rows, w[nz + q0:nz + q1] * vals)
 
 
 def push_history(y, a, step, hs, sizes, off, buf, bstate):
