@@ -30,6 +30,13 @@ __all__ = ["ROOT", "SRC", "require_peer", "peer_version", "base_parser", "CacheD
 
 
 # ---------------------------------------------------------------------------------------------------- peer
+def data_dir() -> Path:
+    """The folder holding the reference data sets (aal90/, tvb998/): ``$NEURODYN_DATA`` if set, else
+    ``../shared/data`` next to the checkout (as examples/_paths.py and the tests)."""
+    env = os.environ.get("NEURODYN_DATA", "").strip()
+    return Path(env) if env else ROOT / ".." / "shared" / "data"
+
+
 def require_peer(name: str = "pyrates") -> None:
     """Exit with status 2 (and say why) when the peer package cannot be imported: never invent a number."""
     if importlib.util.find_spec(name) is None:

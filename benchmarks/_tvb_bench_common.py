@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import _common  # noqa: E402
+from _common import data_dir  # noqa: E402,F401  (re-exported for the TVB benchmarks)
 
 #: TVB's MontbrioPazoRoxin as a neurodyn operator (equations of tvb/simulator/models/infinite_theta.py; the
 #: network input c_r enters tau dV/dt as cr * c_r, without a factor tau). cv = 0, so c_V is left out.
@@ -27,13 +28,6 @@ MPR_EQUATIONS = [
 ]
 MPR_VARIABLES = {"r": "output(0.1)", "V": "variable(-2.0)", "tau": 1.0, "Delta": 1.0, "eta": -5.0, "J": 15.0,
                  "I": 0.0, "cr": 1.0, "c_r": "input(0.0)"}
-
-
-def data_dir() -> Path:
-    """The folder holding the reference data sets (aal90/, tvb998/): ``$NEURODYN_DATA`` if set, else
-    ``../shared/data`` next to the checkout (as examples/_paths.py)."""
-    env = os.environ.get("NEURODYN_DATA", "").strip()
-    return Path(env) if env else ROOT / ".." / "shared" / "data"
 
 
 def mpr_node():

@@ -21,6 +21,7 @@ the missing package. Nothing from TVB is copied: its code runs from the installe
 """
 from __future__ import annotations
 
+import os
 import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +35,9 @@ from neurodyn.network import Connectome, load_connectome
 MPR_DEFAULTS = {"tau": 1.0, "Delta": 1.0, "eta": -5.0, "J": 15.0, "I": 0.0, "cr": 1.0, "cv": 0.0}
 #: TVB's MontbrioPazoRoxin.state_variable_range, used by TVB to draw random initial history.
 MPR_STATE_RANGE = {"r": (0.0, 2.0), "V": (-2.0, 1.5)}
-#: Path of the 998-region connectome next to the checkout (../shared/data/tvb998).
-TVB998_ZIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "tvb998" / "connectivity_998.zip"
+#: Path of the 998-region connectome ($NEURODYN_DATA/tvb998, else ../shared/data/tvb998 next to the checkout).
+TVB998_ZIP = (Path(os.environ["NEURODYN_DATA"]) if os.environ.get("NEURODYN_DATA", "").strip()
+              else Path(__file__).resolve().parents[1] / ".." / "shared" / "data") / "tvb998" / "connectivity_998.zip"
 
 
 def require_tvb():

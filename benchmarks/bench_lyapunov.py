@@ -103,9 +103,9 @@ def ei_network_numpy(W, eps, I_e, p):
 def case_network(T):
     from neurodyn.analysis import lyapunov_spectrum
     from neurodyn.network import BrainNetwork, Coupling, load_connectome
-    aal = ROOT.parent / "shared" / "data" / "aal90"
-    if not aal.is_dir():
-        aal = Path("/work/shared/data/aal90")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from _common import data_dir
+    aal = data_dir() / "aal90"
     C = load_connectome(aal).normalise("rows")
     net = BrainNetwork("ei_ping_pop", C, Coupling("ei_ping_op/s_e", "ei_ping_op/s_net"))
     params = {"ei_ping_op/eps": 10.0, "ei_ping_op/I_ext_e": 8.0}

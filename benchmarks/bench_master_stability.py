@@ -1,7 +1,7 @@
 """Benchmark: dispersion relation of the AAL90 network at one limit cycle (all 90 eigenmodes).
 
 Work: the E/I node of Delicado, Huguet & Clusella (2025) ('ei_ping_pop', REFERENCE section 3) on the row-
-normalised AAL90 connectome (../shared/data/aal90, or $NEURODYN_SHARED/data/aal90), coupling s_e -> s_net with
+normalised AAL90 connectome ($NEURODYN_DATA/aal90, else ../shared/data/aal90), coupling s_e -> s_net with
 eps = 5, I_ext_e = 10: the homogeneous state is a stable PING cycle (period ~18.7 ms). For every eigenvalue
 Lambda of W, the Floquet exponents of d xi/dt = (DF(x(t)) + Lambda B(x(t))) xi over one period.
 
@@ -34,8 +34,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import _common as common  # noqa: E402
 
-SHARED = Path(os.environ.get("NEURODYN_SHARED", HERE.parent / ".." / "shared"))
-AAL90 = SHARED / "data" / "aal90"
+AAL90 = common.data_dir() / "aal90"
+
+
 PARAMS = {"ei_ping_op/eps": 5.0, "ei_ping_op/I_ext_e": 10.0}
 TARGET = 2.0
 
@@ -129,8 +130,8 @@ def main() -> int:
         worker_scipy(args.stride)
         return 0
     if not (AAL90 / "sc2017.dat").is_file():
-        print(f"ERROR: AAL90 data not found at {AAL90.resolve()} (set NEURODYN_SHARED to the directory holding "
-              f"data/aal90)", file=sys.stderr)
+        print(f"ERROR: AAL90 data not found at {AAL90.resolve()} (set NEURODYN_DATA to the folder holding "
+              f"aal90/)", file=sys.stderr)
         return 2
     rounds = 1 if args.quick else args.repeat
     stride = 10 if args.quick else 1

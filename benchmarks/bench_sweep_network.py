@@ -34,10 +34,9 @@ import _common  # noqa: E402
 from _common import (CacheDirs, Phases, base_parser, emit, fmt_mb, fmt_wc, machine_note, median,  # noqa: E402
                      print_table, run_worker)
 
-#: ../shared/data next to the checkout, or $NEURODYN_SHARED_DIR/data
-SHARED = Path(__import__("os").environ.get("NEURODYN_SHARED_DIR") or HERE.parent / ".." / "shared") / "data"
-AAL90 = SHARED / "aal90"
-TVB998 = SHARED / "tvb998" / "connectivity_998.zip"
+#: $NEURODYN_DATA (the folder holding aal90/, tvb998/), else ../shared/data next to the checkout
+AAL90 = _common.data_dir() / "aal90"
+TVB998 = _common.data_dir() / "tvb998" / "connectivity_998.zip"
 
 
 # ----------------------------------------------------------------------------------------------------- work

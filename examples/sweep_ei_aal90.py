@@ -17,7 +17,7 @@ them; the maps are drawn with whatever it returns (nothing today).
 Run: ``PYTHONPATH=src python examples/sweep_ei_aal90.py`` -> out/sweep_ei_aal90.png (and out/sweep_ei_aal90.zarr)
 ``NEURODYN_EXAMPLE_QUICK=1`` runs a 3 x 3 grid of 100 ms runs in this process (about a minute); the full map
 (12 x 12 points, 1 s each) runs on a LocalCluster of worker processes (about 10-20 minutes on 2 cores).
-Needs ../shared/data/aal90 next to the checkout (or $NEURODYN_SHARED_DIR; skips with a message otherwise).
+Needs ../shared/data/aal90 next to the checkout (or $NEURODYN_DATA/aal90; skips with a message otherwise).
 """
 import os
 import sys

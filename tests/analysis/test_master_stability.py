@@ -19,9 +19,11 @@ from neurodyn.lang.templates import CircuitTemplate, template_from_yaml
 from neurodyn.network import BrainNetwork, Connectome, Coupling
 
 COUPLING = Coupling("ei_ping_op/s_e", "ei_ping_op/s_net")
-#: ../shared next to the checkout, or $NEURODYN_SHARED (e.g. for a git worktree elsewhere)
-SHARED = Path(os.environ.get("NEURODYN_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared"))
-AAL90 = SHARED / "data" / "aal90"
+#: $NEURODYN_DATA/aal90 (NEURODYN_DATA: the folder holding aal90/, tvb998/), else ../shared/data/aal90 next to the
+#: checkout
+DATA = (Path(os.environ["NEURODYN_DATA"]) if os.environ.get("NEURODYN_DATA", "").strip()
+        else Path(__file__).resolve().parents[2] / ".." / "shared" / "data")
+AAL90 = DATA / "aal90"
 
 
 def random_weights(n, seed=3, symmetric=False):
@@ -153,7 +155,7 @@ def test_dispersion_relation_on_a_90_region_connectome_matches_mode_integration(
 
 
 @pytest.mark.skipif(not AAL90.is_dir(), reason=f"AAL90 connectome not found at {AAL90} (../shared/data next to the checkout, or set "
-                           f"NEURODYN_SHARED)")
+                           f"NEURODYN_DATA)")
 def test_dispersion_relation_aal90():
     from neurodyn.network import load_connectome
     conn = load_connectome(AAL90).normalise("rows")

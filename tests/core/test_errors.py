@@ -211,6 +211,24 @@ def test_non_finite_parameter(leak, value):
         nd.integrate(leak, 1.0, 0.1, initial_state={"a/err_leak/x": value}, backend=B)
 
 
+@pytest.mark.parametrize("value,message", [
+    (None, r"must be a number .* got None \(None is not a value: leave the entry out"),
+    ("fast", r"must be a number or an array of numbers, got 'fast'"),
+    (True, r"must be a number or an array of numbers, got True"),
+    ([1.0, 2.0], r"has shape \(2,\); 'a/err_leak/tau' matches 1 node\(s\)"),
+])
+def test_parameter_that_is_not_one_number_per_node(leak, value, message):
+    with pytest.raises(InputError, match=message):
+        nd.integrate(leak, 1.0, 0.1, params={"a/err_leak/tau": value}, backend=B)
+
+
+def test_noise_amplitude_that_is_not_a_number(leak):
+    with pytest.raises(InputError, match=r"noise amplitude 'a/err_leak/x' must be a number"):
+        nd.integrate(leak, 1.0, 0.1, noise={"a/err_leak/x": None}, solver="euler_maruyama", backend=B)
+    with pytest.raises(InputError, match=r"noise amplitude for 'a/err_leak/x' must be real"):
+        nd.integrate(leak, 1.0, 0.1, noise={"a/err_leak/x": 0.1j}, solver="euler_maruyama", backend=B)
+
+
 def test_unknown_parameter_path(leak):
     with pytest.raises(VariablePathError, match=r"did you mean 'a/err_leak/tau'"):
         nd.integrate(leak, 1.0, 0.1, params={"a/err_leak/tauu": 1.0}, backend=B)

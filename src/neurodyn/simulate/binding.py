@@ -25,6 +25,21 @@ from neurodyn.ir import CircuitIR
 __all__ = ["output_columns", "external_inputs", "noise_positions", "set_values", "state_name", "bound_positions",
            "fill_history"]
 
+
+def _per_node(path: str, val, n: int, what: str) -> np.ndarray:
+    """``val`` as numbers, one per node matched by ``path`` (a scalar applies to all ``n``); typed errors for
+    values that are not numbers, or whose length is not ``n``."""
+    a = np.asarray(val)
+    if a.dtype.kind not in "fciu":
+        raise InputError(f"{what} {path!r} must be a number or an array of numbers, got {val!r}"
+                         + (" (None is not a value: leave the entry out to keep the default)" if val is None
+                            else ""))
+    if a.ndim > 1 or (a.ndim == 1 and a.size != n):
+        raise InputError(f"{what} {path!r} has shape {a.shape}; {path!r} matches {n} node(s): give one value "
+                         f"or {n} (one per node, in the order of the model's node names)")
+    return np.broadcast_to(a, (n,))
+
+
 def output_columns(ir: CircuitIR, outputs, data: KernelData) -> tuple[list, np.ndarray, np.ndarray, list]:
     """Resolve outputs {name: path} into (column labels, storage kinds, positions, is_complex)."""
     if outputs is None:
@@ -79,7 +94,10 @@ def noise_positions(ir: CircuitIR, noise: Mapping | None, data: KernelData):
     pos, sig = [], []
     for path, s in dict(noise or {}).items():
         hits = ir.find(path)
-        s = np.broadcast_to(np.asarray(s, dtype=float), (len(hits),))
+        s = _per_node(path, s, len(hits), "noise amplitude")
+        if np.iscomplexobj(s):
+            raise InputError(f"noise amplitude for {path!r} must be real, got {s}")
+        s = s.astype(float)
         if not np.all(np.isfinite(s)) or np.any(s < 0):
             raise InputError(f"noise amplitude for {path!r} must be finite and >= 0, got {s}")
         for (gi, i, v, node), si in zip(hits, s):
@@ -98,7 +116,7 @@ def set_values(ir: CircuitIR, data: KernelData, params: Mapping | None) -> None:
     """Write ``{path: value}`` (parameters, input defaults or initial states) into the kernel data."""
     for path, val in dict(params or {}).items():
         hits = ir.find(path)
-        vals = np.broadcast_to(np.asarray(val), (len(hits),))
+        vals = _per_node(path, val, len(hits), "parameter")
         if not np.all(np.isfinite(vals)):
             raise InputError(f"parameter {path!r} must be finite, got {val!r}")
         for (gi, i, v, node), x in zip(hits, vals):
