@@ -29,6 +29,13 @@ MPR_VARIABLES = {"r": "output(0.1)", "V": "variable(-2.0)", "tau": 1.0, "Delta":
                  "I": 0.0, "cr": 1.0, "c_r": "input(0.0)"}
 
 
+def data_dir() -> Path:
+    """The folder holding the reference data sets (aal90/, tvb998/): ``$NEURODYN_DATA`` if set, else
+    ``../shared/data`` next to the checkout (as examples/_paths.py)."""
+    env = os.environ.get("NEURODYN_DATA", "").strip()
+    return Path(env) if env else ROOT / ".." / "shared" / "data"
+
+
 def mpr_node():
     """The TVB-equivalent MPR node template (``mpr_op/r``, ``mpr_op/V``, input ``mpr_op/c_r``)."""
     from neurodyn.lang.templates import NodeTemplate, OperatorTemplate
@@ -67,10 +74,12 @@ def worker_done(**info) -> None:
 
 
 def run_worker(script: str | Path, name: str, out: str | Path, extra: list[str] | None = None,
-               timeout: float | None = None) -> dict:
-    """Run ``script --worker name --out out [extra]`` in a fresh interpreter (:func:`_common.run_worker`); return
-    its result plus ``end_to_end`` (wall-clock of the whole subprocess), ``maxrss_mb`` and ``name``."""
-    info = _common.run_worker(script, name, ["--out", str(Path(out).resolve()), *(extra or [])], timeout=timeout)
+               timeout: float | None = None, env: dict | None = None) -> dict:
+    """Run ``script --worker name --out out [extra]`` in a fresh interpreter (:func:`_common.run_worker`, with the
+    extra environment ``env``, e.g. a kernel-cache directory from :class:`_common.CacheDirs`); return its result
+    plus ``end_to_end`` (wall-clock of the whole subprocess), ``maxrss_mb`` and ``name``."""
+    info = _common.run_worker(script, name, ["--out", str(Path(out).resolve()), *(extra or [])], env=env,
+                              timeout=timeout)
     info["end_to_end"] = info.pop("wall")
     info["name"] = name
     return info

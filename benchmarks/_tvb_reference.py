@@ -54,8 +54,10 @@ def require_tvb():
 class TVBRunResult:
     """Output of one TVB run.
 
-    ``time`` (ms) has one entry per integration step, ``t_k = k dt`` for ``k = 1..n_steps`` (the state
-    *after* step k); ``r`` and ``V`` are ``(n_steps, n_regions)``. ``settings`` holds everything needed to
+    ``time`` (ms) has one entry per recorded step: with ``record_every = 1``, ``t_k = k dt`` for ``k = 1..n_steps``
+    (the state *after* step k); ``r`` and ``V`` are ``(n_recorded, n_regions)``. (TVB's ``SubSample`` monitor
+    records the steps whose counter is a multiple of its period, counted from the history length: its times are
+    TVB's own, not necessarily multiples of the period.) ``settings`` holds everything needed to
     redo the same work elsewhere (see :func:`run_tvb_mpr`).
     """
 
@@ -113,7 +115,7 @@ def tvb_connectivity(conn: Connectome, speed: float):
 def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: float = 0.01, speed: float = 3.0,
                 coupling_a: float = 0.00390625, coupling_b: float = 0.0, model_params: dict | None = None,
                 initial_history: str | tuple | np.ndarray = "random", seed: int = 42, backend: str = "python",
-                compatibility_mode: bool = True) -> TVBRunResult:
+                compatibility_mode: bool = True, record_every: int = 1) -> TVBRunResult:
     """Run TVB's MontbrioPazoRoxin network with Linear coupling, delays and deterministic Heun.
 
     Parameters
@@ -141,6 +143,11 @@ def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: flo
         Numba backend only. ``True`` (default here) evaluates the delayed coupling once per step like the
         Python simulator. TVB's own default ``False`` re-evaluates it for the corrector at step ``n - d``,
         which for zero-delay connections (e.g. the 76-region diagonal) reads a not-yet-written buffer slot.
+    record_every : int
+        Record the state after every ``record_every``-th step only (steps k = record_every, 2 record_every, ...).
+        The Python simulator then uses TVB's ``SubSample`` monitor (period ``record_every * dt``) instead of
+        ``Raw``; the numba backend has no sub-sampling monitor (its kernel writes every step into the buffer it
+        returns, which is also its history), so its every-step output is sub-sampled afterwards, at no cost.
 
     Returns
     -------
@@ -181,21 +188,27 @@ def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: flo
     model = models.MontbrioPazoRoxin(**{k: np.array([float(v)]) for k, v in params.items()})
     coup = coupling.Linear(a=np.array([float(coupling_a)]), b=np.array([float(coupling_b)]))
     n_steps = int(np.ceil(duration / dt))
+    record_every = int(record_every)
+    if record_every < 1 or n_steps % record_every:
+        raise ValueError(f"run_tvb_mpr: record_every must be a positive divisor of the {n_steps} steps, got "
+                         f"{record_every}")
     if backend == "python":
         integ = integrators.HeunDeterministic(dt=dt)
         sim = lab.simulator.Simulator(
             model=model, connectivity=tvb_conn, coupling=coup, integrator=integ,
-            monitors=(monitors.Raw(),), simulation_length=n_steps * dt,
-            initial_conditions=hist[:, :, :, None],
+            monitors=(monitors.Raw() if record_every == 1 else monitors.SubSample(period=record_every * dt),),
+            simulation_length=n_steps * dt, initial_conditions=hist[:, :, :, None],
         ).configure()
         # TVB took the last `horizon` entries: buffer[k] = hist[k]; current state = hist[-1]; the first step
         # computed is `horizon`, reading buffer[(step - 1 - d) % horizon] -> hist[-1 - d].
         assert np.array_equal(sim.current_state[:, :, 0], hist[-1])
         t0 = _time.perf_counter()
         (t_tvb, data), = sim.run()
+        # TVB counts steps from the history length: the state after our step k has TVB time (horizon - 1 + k) dt
+        t_rows = dt * (np.rint(np.asarray(t_tvb, dtype=float) / dt) - (horizon - 1))
         wall = _time.perf_counter() - t0
-        if data.shape[0] != n_steps:
-            raise RuntimeError(f"TVB returned {data.shape[0]} steps, expected {n_steps}")
+        if data.shape[0] != n_steps // record_every:
+            raise RuntimeError(f"TVB returned {data.shape[0]} samples, expected {n_steps // record_every}")
         r, V = data[:, 0, :, 0], data[:, 1, :, 0]
         integrator_name = "HeunDeterministic"
         integrate_time = wall
@@ -215,6 +228,8 @@ def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: flo
         (t_nb, data), = backend_obj.run_sim(sim, nstep=n_steps, compatibility_mode=compatibility_mode)
         wall = _time.perf_counter() - t0
         integrate_time = backend_obj.integrate_time
+        data = data[record_every - 1::record_every]
+        t_rows = dt * record_every * np.arange(1, data.shape[0] + 1)
         r, V = data[:, 0, :, 0], data[:, 1, :, 0]
         integrator_name = "HeunStochastic(nsig=0)"
     else:
@@ -228,13 +243,13 @@ def run_tvb_mpr(connectome: Connectome | str | Path, duration: float, *, dt: flo
         "weights": np.array(conn.weights), "tract_lengths": np.array(conn.tract_lengths),
         "idelays": idelays, "horizon": horizon, "initial_history": hist, "initial_state": hist[-1].copy(),
         "backend": backend, "compatibility_mode": compatibility_mode if backend == "numba" else None,
+        "record_every": record_every,
         "integrator": integrator_name, "labels": conn.labels,
         "tvb_version": getattr(tvb, "__version__", None) or _tvb_version(),
         # time spent in the time loop only (numba backend: without rendering/compiling its kernel)
         "integrate_time": integrate_time,
     }
-    time = dt * np.arange(1, n_steps + 1)
-    return TVBRunResult(time=time, r=np.ascontiguousarray(r), V=np.ascontiguousarray(V), settings=settings,
+    return TVBRunResult(time=t_rows, r=np.ascontiguousarray(r), V=np.ascontiguousarray(V), settings=settings,
                         wall_time=wall)
 
 

@@ -4,7 +4,8 @@ The original starts with ``from neuron import h, gui`` and ends with ``h('forall
 the first is ``from neurodyn.cells import h`` and the last is its Python equivalent. Everything in between
 is unchanged. The traces equal NEURON's (to ~1e-10 mV, see tests/cells/test_cells_neuron_match.py).
 
-Run: ``PYTHONPATH=src python examples/cells_three_cell_chain.py``; writes out/cells_chain.png.
+Run: ``PYTHONPATH=src python examples/cells_three_cell_chain.py``; writes out/cells_chain.png (in the working
+directory). ``NEURODYN_EXAMPLE_QUICK=1`` changes nothing here: the teaching run (40 ms) is already short.
 """
 from pathlib import Path
 

@@ -8,42 +8,44 @@
    W = pi tau r + i v, Z = (1 - conj(W)) / (1 + conj(W)).
 4. The next-generation E/I node (Delicado, Huguet & Clusella 2025) in its PING regime: a gamma rhythm.
 
-Writes out/demo.png and prints the numbers behind each panel.
-Run: python examples/demo.py
+Writes out/demo.png (in the working directory) and prints the numbers behind each panel.
+Run: python examples/demo.py        (NEURODYN_EXAMPLE_QUICK=1: shorter Jansen-Rit and E/I runs)
 """
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
-import neurodyn
-from neurodyn.frontend import CircuitTemplate
-from neurodyn.observables import dominant_frequency, power_spectrum
+import neurodyn  # noqa: E402
+from neurodyn.frontend import CircuitTemplate  # noqa: E402
+from neurodyn.observables import dominant_frequency, power_spectrum  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "out"
+from _paths import QUICK, out_path  # noqa: E402
+
+JR_TIME = 3.0 if QUICK else 4.0          # s; the first second is a transient
+EI_TIME = 600.0 if QUICK else 1000.0     # ms; the first 200 ms are a transient
 
 
 def main() -> None:
-    OUT.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     fig, ax = plt.subplots(2, 2, figsize=(12, 7))
 
     # 1. Jansen-Rit: alpha rhythm (SI units: s, V)
     jrc = CircuitTemplate.from_yaml("model_templates.neural_mass_models.jansenrit.JRC")
-    res = jrc.run(simulation_time=4.0, step_size=1e-4, sampling_step_size=1e-3, solver="rk4",
+    res = jrc.run(simulation_time=JR_TIME, step_size=1e-4, sampling_step_size=1e-3, solver="rk4",
                   outputs={"V_pce": "pc/rpo_e_in/v", "V_pci": "pc/rpo_i/v"})
     eeg = (res["V_pce"] + res["V_pci"]).to_numpy()[1000:]   # y1 - y2 (rpo_i carries the negative sign)
     f_alpha = float(dominant_frequency(eeg[:, None], sample_period=1e-3, time_unit="s")[0])
     ax[0, 0].plot(res.index[1000:], 1e3 * eeg, lw=0.8)
     ax[0, 0].set(title=f"Jansen-Rit, p = 220/s: dominant frequency {f_alpha:.1f} Hz", xlabel="time (s)",
                  ylabel="y1 - y2 (mV)")
-    print(f"Jansen-Rit: dominant frequency {f_alpha:.2f} Hz (alpha band 8-13 Hz)")
+    print(f"Jansen-Rit: dominant frequency {f_alpha:.3f} Hz (alpha band 8-13 Hz; resolution "
+          f"{1.0 / (eeg.size * 1e-3):.3f} Hz)")
 
     # 2. MPR step response: low state -> high state
     T, dt = 60.0, 1e-3
@@ -55,8 +57,8 @@ def main() -> None:
     ax[0, 1].axvspan(0, 30, color="0.9")
     ax[0, 1].set(title="QIF mean field: step I = 3 (grey) switches it to the high state", xlabel="time",
                  ylabel="rate r")
-    print(f"MPR: r before {mpr['r'].iloc[0]:.3f}, peak {mpr['r'].max():.3f}, after the step "
-          f"{mpr['r'].iloc[-1]:.3f} (bistable: stays high)")
+    print(f"MPR: r before {mpr['r'].iloc[0]:.6f}, peak {mpr['r'].max():.6f}, after the step "
+          f"{mpr['r'].iloc[-1]:.6f} (bistable: stays high)")
 
     # 3. theta neurons == QIF mean field through the conformal map
     W = np.pi * mpr["r"].to_numpy() + 1j * mpr["v"].to_numpy()
@@ -72,7 +74,7 @@ def main() -> None:
     print(f"theta vs MPR through the conformal map: max |z - Z| = {np.max(np.abs(z - Z)):.2e}")
 
     # 4. NG E/I node: PING gamma (time in ms)
-    ei = neurodyn.integrate("ei_ping", simulation_time=1000.0, step_size=0.01, sampling_step_size=0.1,
+    ei = neurodyn.integrate("ei_ping", simulation_time=EI_TIME, step_size=0.01, sampling_step_size=0.1,
                             solver="rk4", outputs={"r_e": "p/ei_ping_op/r_e", "r_i": "p/ei_ping_op/r_i"})
     x = ei[["r_e"]].to_numpy()[2000:]
     f, pxx = power_spectrum(x, sample_period=0.1, time_unit="ms")
@@ -81,12 +83,13 @@ def main() -> None:
     ax[1, 1].plot(ei.index[-1000:], 1e3 * ei["r_i"].to_numpy()[-1000:], label="I")
     ax[1, 1].set(title=f"NG E/I node (PING): {f_gamma:.0f} Hz gamma", xlabel="time (ms)", ylabel="rate (Hz)")
     ax[1, 1].legend()
-    print(f"E/I PING node: dominant frequency {f_gamma:.1f} Hz (gamma band 30-100 Hz)")
+    print(f"E/I PING node: dominant frequency {f_gamma:.3f} Hz (gamma band 30-100 Hz; resolution "
+          f"{float(f[1] - f[0]):.3f} Hz)")
 
     fig.suptitle(f"neurodyn {neurodyn.__version__}")
     fig.tight_layout()
-    fig.savefig(OUT / "demo.png", dpi=110)
-    print(f"wrote {OUT / 'demo.png'} in {time.perf_counter() - t0:.1f} s")
+    fig.savefig(out_path("demo"), dpi=110)
+    print(f"wrote {out_path('demo')} in {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

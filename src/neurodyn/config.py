@@ -14,6 +14,8 @@ option                    environment variable           meaning
                                                          ``numba``, ``numpy``
 ``cc``                    ``NEURODYN_CC``                the C backend's compiler (default ``$CC``, ``cc``, ``gcc``
                                                          or ``clang``); ``none`` switches the C backend off
+``cells_kernel``          ``NEURODYN_CELLS_KERNEL``      the cells' kernel tier: ``auto`` (default: generated C if a
+                                                         C compiler exists, else Numba), ``c``, ``jit``, ``aot``
 ========================  =============================  ==========================================================
 
 The environment is parsed when a setting is first needed, and again only if one of these variables changes
@@ -54,6 +56,13 @@ def _bool(value: Any, where: str) -> bool:
     if text in _FALSE:
         return False
     raise InputError(f"{where}={value!r} is not understood: use 1/on/true/yes or 0/off/false/no")
+
+
+def _cells_kernel(value: Any, where: str) -> str:
+    text = str(value).strip().lower()
+    if text not in ("auto", "c", "jit", "aot"):
+        raise InputError(f"{where}={value!r} is not understood: use auto, c, jit or aot")
+    return text
 
 
 def _path_or_none(value: Any, where: str) -> Path | None:
@@ -99,6 +108,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            "kernel backend when none is given: 'auto' (C if a compiler exists, else Numba), 'c', 'numba', 'numpy'"),
     Option("cc", "NEURODYN_CC", _text_or_none, None,
            "C compiler of the C backend (None: $CC, cc, gcc or clang on the PATH; 'none' switches C off)"),
+    Option("cells_kernel", "NEURODYN_CELLS_KERNEL", _cells_kernel, "auto",
+           "kernel tier of neurodyn.cells: auto (C if a compiler exists, else Numba), c, jit, aot (numba.pycc)"),
 )}
 
 _overrides: dict[str, Any] = {}          # set_options values, on top of the environment

@@ -128,9 +128,10 @@ def build_branched(h, rec=None):
     return keep, t_vec, vecs, {"soma": spk, "ns3": spk3}
 
 
-def run(h, build, tstop, dt=0.025, secondorder=0):
+def run(h, build, tstop, dt=0.025, secondorder=0, celsius=6.3):
     keep, t_vec, vecs, spikes = build(h)
     h.dt = dt
+    h.celsius = celsius
     h.secondorder = secondorder
     h.tstop = tstop
     h.run()

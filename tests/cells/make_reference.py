@@ -23,6 +23,14 @@ CONFIGS = {
     "branched_be": ("build_branched", 60.0, 0.025, 0, 4),
     "branched_cn": ("build_branched", 60.0, 0.025, 2, 4),
 }
+#: runs away from hh's 6.3 degC, where its Q10 factor 3^((celsius - 6.3)/10) is 1 (compared live with NEURON
+#: only): name -> (builder, tstop, dt, secondorder, celsius)
+TEMPERATURE_CONFIGS = {
+    "chain_be_16C": ("build_chain", 40.0, 0.025, 0, 16.0),
+    "branched_be_16C": ("build_branched", 60.0, 0.025, 0, 16.0),
+    "branched_cn_37C": ("build_branched", 60.0, 0.025, 2, 37.0),
+    "chain_be_37C": ("build_chain", 40.0, 0.025, 0, 37.0),
+}
 #: NEURON CVODE runs: name -> (builder, tstop, atol = rtol, recording interval Dt)
 CVODE_CONFIGS = {
     "branched_cvode": ("build_branched", 60.0, 1e-10, 0.1),
@@ -37,19 +45,23 @@ h = cm.neuron_h()
 if {cvode!r}:
     keep, out = cm.run_cvode_neuron(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r})
 else:
-    keep, out = cm.run(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r})
+    keep, out = cm.run(h, getattr(cm, {builder!r}), {tstop!r}, {dt!r}, {so!r}, {celsius!r})
 np.savez({path!r}, **out)
 """
 
 
 def run_neuron(name: str, tmpdir: Path) -> dict:
     cvode = name in CVODE_CONFIGS
+    celsius = 6.3
     if cvode:
         builder, tstop, dt, so = CVODE_CONFIGS[name]   # dt, so = tolerance, recording interval
+    elif name in TEMPERATURE_CONFIGS:
+        builder, tstop, dt, so, celsius = TEMPERATURE_CONFIGS[name]
     else:
         builder, tstop, dt, so, _ = CONFIGS[name]
     path = str(tmpdir / f"{name}.npz")
-    code = _CHILD.format(here=str(HERE), builder=builder, tstop=tstop, dt=dt, so=so, path=path, cvode=cvode)
+    code = _CHILD.format(here=str(HERE), builder=builder, tstop=tstop, dt=dt, so=so, path=path, cvode=cvode,
+                         celsius=celsius)
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     with np.load(path) as f:
         return {k: f[k] for k in f.files}

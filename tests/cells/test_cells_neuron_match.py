@@ -4,10 +4,17 @@ NEURON runs live in a subprocess when it is installed; otherwise the stored trac
 data/neuron_reference.npz (written by make_reference.py from NEURON 9.0.2) are used. Both paths compare
 every recorded trace sample by sample and the spike times.
 
-Tolerances: the task asks for 0.01 mV on the three-cell chain and 0.05 mV on the branched cell. Because the
-fixed-step scheme is reproduced operation for operation, the observed differences are ~1e-10 mV (round-off);
-the asserted tolerances are the task's. Spike times are compared to 1e-9 ms (NEURON reports the step start
-time plus 1e-10 ms, a deterministic value).
+Tolerances at the level of the claim: the fixed-step scheme is reproduced operation for operation, and the
+largest difference observed over every trace of every configuration is 4.7e-10 mV (chain, Crank-Nicolson;
+the others 4e-12 .. 1e-10 mV: round-off in a different order of summation). Voltages, states, currents and
+conductances are asserted to 1e-8 (20x margin), so a regression of 1e-4 mV fails; the task's own bounds
+(0.01 mV chain, 0.05 mV branched) are 10^6 times looser. Spike times are compared to 1e-9 ms (NEURON reports
+the step start time plus 1e-10 ms, a deterministic value; observed identical).
+
+Temperature: hh's rates scale by q10 = 3^((celsius - 6.3)/10), which is 1 at NEURON's default 6.3 degC, so
+the same models also run at 16 degC (q10 2.9: faster spikes, the branched soma fires twice) and 37 degC
+(q10 29: hh is heat-blocked, no spike, the subthreshold response depends on the 29x faster gates). A wrong
+Q10 exponent changes these traces by millivolts.
 """
 from __future__ import annotations
 
@@ -23,7 +30,8 @@ from neurodyn.cells import CellModel, HocFacade
 mr = cm.make_reference_module()
 DATA = cm.DATA
 HAVE_NEURON = cm.have_neuron()
-TOL = {"chain": 0.01, "branched": 0.05}
+#: mV; achieved <= 4.7e-10 mV (see the module docstring)
+TOL = 1e-8
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +52,17 @@ def reference(name: str, tmpdir: Path) -> tuple[dict, int]:
 
 
 def ours(name: str) -> dict:
-    builder, tstop, dt, so, _ = mr.CONFIGS[name]
+    if name in mr.TEMPERATURE_CONFIGS:
+        builder, tstop, dt, so, celsius = mr.TEMPERATURE_CONFIGS[name]
+    else:
+        (builder, tstop, dt, so, _), celsius = mr.CONFIGS[name], 6.3
     h = HocFacade(CellModel())
-    _, out = cm.run(h, getattr(cm, builder), tstop, dt, so)
+    _, out = cm.run(h, getattr(cm, builder), tstop, dt, so, celsius)
     return out
 
 
-@pytest.mark.peer
-@pytest.mark.parametrize("name", list(mr.CONFIGS))
-def test_traces_match_neuron(name, tmpdir_module):
-    ref, stride = reference(name, tmpdir_module)
-    got = ours(name)
-    tol = TOL[name.split("_")[0]]
+def _compare(name: str, ref: dict, got: dict, stride: int) -> None:
+    tol = TOL
     assert set(ref) == set(got)
     for key, r in ref.items():
         g = got[key]
@@ -70,6 +77,30 @@ def test_traces_match_neuron(name, tmpdir_module):
         else:
             err = np.max(np.abs(g - r))
             assert err < tol, f"{name} {key}: max |neurodyn - NEURON| = {err:.3g} (tolerance {tol})"
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("name", list(mr.CONFIGS))
+def test_traces_match_neuron(name, tmpdir_module):
+    ref, stride = reference(name, tmpdir_module)
+    _compare(name, ref, ours(name), stride)
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("name", list(mr.TEMPERATURE_CONFIGS))
+def test_traces_match_neuron_at_other_temperatures(name, tmpdir_module):
+    pytest.importorskip("neuron", reason="NEURON is not installed: the temperature runs are compared live only")
+    ref = mr.run_neuron(name, tmpdir_module)
+    got = ours(name)
+    _compare(name, ref, got, 1)
+    # not vacuous: at 16 degC the soma spikes (earlier than at 6.3 degC); at 37 degC it is heat-blocked
+    soma = "soma0" if name.startswith("chain") else "soma"
+    base = ours(name.replace("_16C", "").replace("_37C", "")) if name.endswith("16C") else None
+    if base is not None:
+        k = "spikes_cell0" if name.startswith("chain") else "spikes_soma"
+        assert got[k].size >= 1 and got[k][0] < base[k][0] - 0.3     # 6.3 degC: 9.475 and 4.25 ms
+    else:
+        assert got[soma].max() < -20 and np.ptp(got[soma]) > 5
 
 
 def test_chain_fires_like_neuron_at_coarse_dt(tmpdir_module):

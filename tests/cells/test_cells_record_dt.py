@@ -41,7 +41,10 @@ def test_dt_recording_thins_the_every_step_recording():
         assert len(thin["t"]) == int(round(TSTOP / REC_DT)) + 1
         np.testing.assert_allclose(thin["t"], np.arange(len(thin["t"])) * REC_DT, rtol=0, atol=1e-9)
         for k in full:
-            np.testing.assert_array_equal(thin[k], full[k][::4], err_msg=k)
+            if k != "t":
+                np.testing.assert_array_equal(thin[k], full[k][::4], err_msg=k)
+        # the recorded times are NEURON's record times: 0, Dt, 2 Dt, ... accumulated by repeated addition
+        np.testing.assert_array_equal(thin["t"], np.cumsum(np.r_[0.0, np.full(len(thin["t"]) - 1, REC_DT)]))
 
 
 _NEURON_SCRIPT = """
@@ -68,9 +71,34 @@ def test_dt_recording_matches_neuron():
     got = _neurodyn(REC_DT)
     assert set(ref) == set(got)
     assert len(ref["t"]) == len(got["t"]) == int(round(TSTOP / REC_DT)) + 1
+    np.testing.assert_array_equal(got["t"], ref["t"])      # NEURON's record times, to the bit
     for k in ref:
-        np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=0.05 if k != "t" else 1e-9, err_msg=k)
+        # the branched cell agrees with NEURON to ~1e-10 mV (test_cells_neuron_match); 1e-7 is the margin
+        np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=1e-7, err_msg=k)
     assert np.ptp(ref["soma"]) > 50          # the soma spikes: the comparison is not trivial
+
+
+@pytest.mark.peer
+def test_dt_recording_at_the_end_of_a_run_is_neurons():
+    """NEURON takes the Dt sample due at the last step of a run only if its record time (accumulated) is <= t;
+    at continuerun(10) with dt = 0.025 it is not (100 samples; the 101st comes with the next run)."""
+    pytest.importorskip("neuron", reason="NEURON (test extra) is needed for the side-by-side comparison")
+    code = ("from neuron import h\nh.load_file('stdrun.hoc')\ns = h.Section(name='s'); s.insert('hh')\n"
+            "v = h.Vector().record(s(0.5)._ref_v, 0.1)\nh.dt = 0.025\nh.finitialize(-65)\nout = []\n"
+            "for T in (10, 11, 40, 3.3 + 40):\n    h.continuerun(T); out.append(v.size())\nprint('OUT', out)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    ref = eval(proc.stdout.split("OUT", 1)[1])
+    h = HocFacade(CellModel())
+    s = h.Section(name="s")
+    s.insert("hh")
+    v = h.Vector().record(s(0.5)._ref_v, 0.1)
+    h.dt = 0.025
+    h.finitialize(-65)
+    got = []
+    for T in (10, 11, 40, 3.3 + 40):
+        h.continuerun(T)
+        got.append(v.size())
+    assert ref[0] == 100 and got == ref
 
 
 def test_dt_recording_errors():

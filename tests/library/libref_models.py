@@ -1,6 +1,6 @@
 """Hand-written reference right-hand sides of every bundled circuit template.
 
-Written straight from the equations of the papers (``/work/shared/science/REFERENCE.md`` and the sources
+Written straight from the equations of the papers (``../shared/science/REFERENCE.md`` next to the checkout, and the sources
 named in each function), *not* from the YAML files, so that a template and its reference can only agree
 when both are right. Each reference integrates a plain real state vector with scipy's ``solve_ivp``
 (complex states are split into real and imaginary parts) and maps it to the template's output paths.
@@ -235,6 +235,61 @@ def ei_ping(I_ext_e=lambda t: 10.0, eps=0.0, **changes):
 def ping_dg(I_ext_e=lambda t: 10.0, eps=0.0):
     P = dict(NG, J_ee=0.0, J_ii=0.0)
     return _ng_reference("model_templates.neural_mass_models.ngnmm.ping_dg", "ping_dg_op", P, I_ext_e, eps)
+
+
+def ng_fixed_point(I_ext_e, guess=(0.01, -2.0, 0.01, 0.01, -2.0, 0.01), eps=0.0, **changes):
+    """Fixed point of the single E/I node (its long-range input s_net = its own s_e, as in ``ei_ping``), by a
+    root finder on ``ng_rhs`` from ``guess``."""
+    from scipy.optimize import root
+    P = dict(NG, **changes)
+    sol = root(lambda y: ng_rhs(y, I_ext_e, y[2], eps, P), np.asarray(guess, dtype=float), method="hybr",
+               tol=1e-14)
+    if np.max(np.abs(sol.fun)) > 1e-11:     # ("success" is False when tol cannot be met exactly)
+        raise RuntimeError(f"E/I fixed point at I_ext_e = {I_ext_e} not found: {sol.message}")
+    return sol.x
+
+
+def ng_leading_eigenvalue(I_ext_e, guess, eps=0.0, **changes):
+    """(eigenvalue with the largest real part, fixed point) of the E/I node at I_ext_e; the Jacobian by central
+    differences (step 1e-6 relative: truncation ~1e-12, round-off ~1e-10 relative)."""
+    P = dict(NG, **changes)
+    y = ng_fixed_point(I_ext_e, guess, eps, **changes)
+    n = y.size
+    J = np.empty((n, n))
+    for k in range(n):
+        h = 1e-6 * max(1.0, abs(y[k]))
+        e = np.zeros(n)
+        e[k] = h
+        fp = np.asarray(ng_rhs(y + e, I_ext_e, (y + e)[2], eps, P))
+        fm = np.asarray(ng_rhs(y - e, I_ext_e, (y - e)[2], eps, P))
+        J[:, k] = (fp - fm) / (2 * h)
+    lam = np.linalg.eigvals(J)
+    return lam[np.argmax(lam.real)], y
+
+
+def ng_hopf_points(I_grid=np.arange(0.0, 100.5, 0.5), eps=0.0, **changes):
+    """Hopf points of the E/I node along I_ext_e: sign changes of the leading real part on ``I_grid`` (the fixed
+    point tracked from one grid point to the next), each refined by bisection to 1e-10. Returns
+    ``[(I_hopf, frequency in Hz (time in ms))]``."""
+    guess = ng_fixed_point(I_grid[0], eps=eps, **changes)
+    lead = []
+    for I in I_grid:
+        lam, guess = ng_leading_eigenvalue(I, guess, eps, **changes)
+        lead.append((I, lam.real, guess))
+    out = []
+    for (a, ra, ya), (b, rb, _) in zip(lead[:-1], lead[1:]):
+        if ra * rb < 0:
+            y = ya
+            while b - a > 1e-10:
+                m = 0.5 * (a + b)
+                lam, y = ng_leading_eigenvalue(m, y, eps, **changes)
+                if (lam.real < 0) == (ra < 0):
+                    a = m
+                else:
+                    b = m
+            lam, _ = ng_leading_eigenvalue(0.5 * (a + b), y, eps, **changes)
+            out.append((0.5 * (a + b), abs(lam.imag) / (2 * PI) * 1e3))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------------

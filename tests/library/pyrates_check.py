@@ -111,7 +111,8 @@ PYRATES_OPTIONS = {
 }
 
 
-def run_case(name, reference, T, dt, ds, inputs, node_vars, method="RK45"):
+def run_pyrates(name, reference, T, dt, ds, inputs, node_vars, method="RK45"):
+    """Run one case in PyRates; return ``(times, {output: values}, elapsed seconds)``."""
     from pyrates import CircuitTemplate, clear_frontend_caches
 
     options = PYRATES_OPTIONS.get(name, {})
@@ -131,15 +132,24 @@ def run_case(name, reference, T, dt, ds, inputs, node_vars, method="RK45"):
                        vectorize=options.get("vectorize", True))
     elapsed = time.perf_counter() - t0
     times = np.asarray(res.index, dtype=float)
+    return times, {key: np.asarray(res[key].values) for key in keys}, elapsed
+
+
+def compare_with_reference(reference, times, outputs):
+    """``[(output, max abs error, error relative to max |reference|)]`` of ``outputs`` against the reference."""
     expected = reference.solve(times)
     rows = []
-    for key in keys:
-        got = np.asarray(res[key].values)
+    for key, got in outputs.items():
         exp = np.asarray(expected[key])
         err = np.max(np.abs(got - exp))
         scale = max(np.max(np.abs(exp)), 1e-300)
         rows.append((key, err, err / scale))
-    return rows, elapsed, len(times)
+    return rows
+
+
+def run_case(name, reference, T, dt, ds, inputs, node_vars, method="RK45"):
+    times, outputs, elapsed = run_pyrates(name, reference, T, dt, ds, inputs, node_vars, method)
+    return compare_with_reference(reference, times, outputs), elapsed, len(times)
 
 
 def main(argv):

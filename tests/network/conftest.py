@@ -1,4 +1,5 @@
 """Shared fixtures for the network tests."""
+import os
 from pathlib import Path
 
 import matplotlib
@@ -6,15 +7,16 @@ import pytest
 
 matplotlib.use("Agg")
 
-#: ../shared next to the checkout (repo root is parents[2] of this file).
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+#: ../shared next to the checkout, or the parent of $NEURODYN_DATA (the folder holding aal90/, tvb998/)
+SHARED = (Path(os.environ["NEURODYN_DATA"]).parent if os.environ.get("NEURODYN_DATA", "").strip()
+          else Path(__file__).resolve().parents[2] / ".." / "shared")
 
 
 @pytest.fixture
 def aal90_dir():
     d = SHARED / "data" / "aal90"
     if not (d / "sc2017.dat").is_file():
-        pytest.skip(f"AAL90 reference data not found at {d} (expected ../shared/data/aal90 next to the checkout)")
+        pytest.skip(f"AAL90 reference data not found at {d} (expected ../shared/data/aal90 next to the checkout, or set NEURODYN_DATA)")
     return d
 
 
@@ -22,5 +24,5 @@ def aal90_dir():
 def tvb998_zip():
     p = SHARED / "data" / "tvb998" / "connectivity_998.zip"
     if not p.is_file():
-        pytest.skip(f"TVB 998-region connectome not found at {p} (expected ../shared/data/tvb998)")
+        pytest.skip(f"TVB 998-region connectome not found at {p} (expected ../shared/data/tvb998, or set NEURODYN_DATA)")
     return p

@@ -1,5 +1,6 @@
 """Story (f): virtual lesions. On a network with a planted hub the hub's lesion changes FC most; lesion FC is
 exactly the FC of the reduced connectome; on AAL90 the lesion effect follows node strength."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,9 @@ from neurodyn.network import Connectome
 from neurodyn.studies.hubs import virtual_lesions
 from neurodyn.studies.whole_brain import homogeneous_fixed_point, linear_noise_fc
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+#: ../shared next to the checkout, or the parent of $NEURODYN_DATA (the folder holding aal90/, tvb998/)
+SHARED = (Path(os.environ["NEURODYN_DATA"]).parent if os.environ.get("NEURODYN_DATA", "").strip()
+          else Path(__file__).resolve().parents[2] / ".." / "shared")
 
 
 def planted_hub(n=14, seed=2):
@@ -43,7 +46,7 @@ def test_lesion_fc_is_fc_of_reduced_connectome():
 def test_aal90_hubs_follow_strength():
     d = SHARED / "data" / "aal90"
     if not (d / "sc2017.dat").is_file():
-        pytest.skip(f"AAL90 data not found at {d} (expected ../shared/data/aal90 next to the checkout)")
+        pytest.skip(f"AAL90 data not found at {d} (expected ../shared/data/aal90 next to the checkout, or set NEURODYN_DATA)")
     res = virtual_lesions(Connectome.from_aal90(d), regions=range(0, 90, 3))
     sub = res.table.dropna()
     rho = sub[["strength", "delta_fc"]].corr(method="spearman").iloc[0, 1]

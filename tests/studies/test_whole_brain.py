@@ -1,6 +1,7 @@
 """Story (c): the noisy whole-brain E/I network. The simulated FC (generated kernel, stochastic Heun) agrees
 with the FC predicted independently by the Lyapunov equation of the linearised network (analysis module),
 and follows the structural connectivity."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,9 @@ from neurodyn.network import Connectome
 from neurodyn.observables import upper_triangle
 from neurodyn.studies.whole_brain import homogeneous_fixed_point, linear_noise_fc, whole_brain
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+#: ../shared next to the checkout, or the parent of $NEURODYN_DATA (the folder holding aal90/, tvb998/)
+SHARED = (Path(os.environ["NEURODYN_DATA"]).parent if os.environ.get("NEURODYN_DATA", "").strip()
+          else Path(__file__).resolve().parents[2] / ".." / "shared")
 
 
 def modular(n=12, seed=1):
@@ -47,7 +50,7 @@ def test_linear_fc_refuses_unstable_state():
 def test_aal90_runs_short():
     d = SHARED / "data" / "aal90"
     if not (d / "sc2017.dat").is_file():
-        pytest.skip(f"AAL90 data not found at {d} (expected ../shared/data/aal90 next to the checkout)")
+        pytest.skip(f"AAL90 data not found at {d} (expected ../shared/data/aal90 next to the checkout, or set NEURODYN_DATA)")
     res = whole_brain(Connectome.from_aal90(d), duration=300.0, linear_prediction=False)
     assert res.traces["r_e"].shape == (300, 90)
     assert np.all(np.isfinite(res.fc.values))

@@ -36,6 +36,7 @@ from neurodyn.analysis.branch import Branch, SpecialPoint
 from neurodyn.analysis.bifurcations import first_lyapunov_coefficient, fold_coefficient
 from neurodyn.analysis.equilibria import continuation, switch_branch
 from neurodyn.analysis.codim2 import fold_curve, hopf_curve
+from neurodyn.analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
 
 __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneous_node", "network_linearisation",
            "FixedPoint", "classify", "find_fixed_points", "fixed_points_table", "modal_noise_covariance",
@@ -44,4 +45,4 @@ __all__ = ["AnalysisError", "NetworkLinearisation", "SymbolicSystem", "homogeneo
            "BatchedSystem", "CycleError", "NotACycleError", "CycleConvergenceError", "PeriodicOrbit", "find_cycle",
            "CycleBifurcation", "CycleBranch", "HopfPoint", "NotAHopfPointError", "continue_cycles",
            "cycle_from_hopf", "DispersionRelation", "MasterStabilityFunction", "dispersion_relation",
-           "homogeneous_system", "master_stability"]
+           "homogeneous_system", "master_stability", "LyapunovSpectrum", "lyapunov_spectrum"]

@@ -139,9 +139,137 @@ class _Ode:
         return coo_matrix((data, (rows, cols)), shape=(self.ny, self.ny)).tocsc()
 
 
+class AdaptiveRun:
+    """The state of an adaptive integration between ``continuerun`` calls (kept in the model's run state).
+
+    Created by ``CellModel.finitialize`` when the adaptive method is on (``h.cvode.active(1)``, or
+    ``run(method="adaptive")``); :meth:`advance_to` integrates from the current time to the last recording
+    grid point (a multiple of ``dt``) not after ``tstop``, as often as called. One call to ``tstop`` and
+    several calls ending at ``tstop`` differ only by the integrator's restarts (within its tolerance).
+    """
+
+    def __init__(self, model, st, rtol: float, atol: float, method: str = "BDF"):
+        if not (rtol > 0 and atol > 0):
+            raise CellError(f"adaptive method needs rtol > 0 and atol > 0, got rtol={rtol!r}, atol={atol!r}")
+        self.model, self.st, self.rtol, self.atol, self.method = model, st, float(rtol), float(atol), method
+        self.ode = _Ode(model, st)
+        self.dt = float(model.dt)
+        self.jcol = 0                 # grid samples recorded after t = 0
+        self.y = self.ode.pack()
+        # small systems: dense LU is faster than SciPy's sparse LU; large ones: sparse finite-difference Jacobian
+        self.jac = self.ode.sparsity() if self.ode.ny > DENSE_LIMIT else None
+        # IClamp switching times
+        self.switches = sorted({float(x) for k in range(st.ic_P.shape[1])
+                                for x in (st.ic_P[0, k], st.ic_P[0, k] + st.ic_P[1, k])})
+        self.t = 0.0
+
+    def advance_to(self, tstop: float) -> None:
+        """Integrate to the last grid point ``k dt <= tstop`` (NEURON's step count rule), recording on the way."""
+        model, st, ode, dt = self.model, self.st, self.ode, self.dt
+        nsamp = int(st.kernel.count_steps(0.0, dt, float(tstop)))
+        if nsamp <= self.jcol:
+            return
+        grid = dt * np.arange(nsamp + 1)
+        j0 = self.jcol
+        cols = np.zeros((len(st.rec_arr), nsamp - j0))
+        t, y = self.t, self.y
+        tend = float(grid[-1])
+        flags = st.vs_flag
+        ev_args = model._event_args(st)
+
+        def fun(_t, yy):
+            return ode.eval(yy)
+
+        def make_event(s, upward):
+            node = int(st.vs_node[s])
+            thr = float(st.vs_thr[s])
+            if ode.iscap[node]:
+                c = int(np.searchsorted(ode.capidx, node))
+
+                def ev(_t, yy):
+                    return yy[c] - thr
+            else:
+                def ev(_t, yy):
+                    ode.eval(yy)
+                    return st.v[node] - thr
+            ev.terminal = True
+            ev.direction = 1.0 if upward else -1.0
+            return ev
+
+        def record_at(ts, ys):
+            for tt, yy in zip(ts, ys.T):
+                ode.eval(yy, fill_assigned=True)
+                if len(st.rec_arr):
+                    st.kernel.record(self.jcol - j0, float(tt), st.v, st.rec_arr, st.rec_row, st.rec_col, cols,
+                                     *model._mech_args(st), *model._pp_args(st))
+                self.jcol += 1
+
+        while t < tend:
+            t_ev = float(st.qt[0]) if st.qstate[0] > 0 else np.inf
+            t_sw = next((x for x in self.switches if x > t), np.inf)
+            t_stop = min(t_ev, t_sw, tend)
+            if t_stop > t:
+                mid = 0.5 * (t + t_stop)
+                for k in range(st.ic_P.shape[1]):
+                    ode.ic_on[k] = 1.0 if (st.ic_P[0, k] <= mid < st.ic_P[0, k] + st.ic_P[1, k]) else 0.0
+                events = [make_event(s, flags[s] == 0) for s in range(st.nv)]
+                gpts = grid[(grid > t) & (grid <= t_stop)]
+                t_eval = gpts if len(gpts) and gpts[-1] == t_stop else np.append(gpts, t_stop)
+                sol = solve_ivp(fun, (t, t_stop), y, method=self.method, rtol=self.rtol, atol=self.atol,
+                                jac_sparsity=self.jac, t_eval=t_eval, events=events or None)
+                if sol.status < 0:
+                    raise NonFiniteVoltageError(f"adaptive integration failed near t = "
+                                                f"{sol.t[-1] if len(sol.t) else t:g} ms: {sol.message}")
+                # grid points strictly before t_stop now; a grid point at t_stop after the events there
+                nbefore = int(np.sum(gpts < t_stop))
+                nrec = min(len(sol.t), nbefore)
+                if nrec:
+                    record_at(sol.t[:nrec], np.asarray(sol.y)[:, :nrec])
+                if sol.status == 1:
+                    hits = [(float(te[0]), s) for s, te in enumerate(sol.t_events) if len(te)]
+                    ts, s = min(hits)
+                    y = np.asarray(sol.y_events[s][0], dtype=float)
+                    ode.eval(y)
+                    if flags[s] == 0:
+                        flags[s] = 1
+                        st.kernel.emit_spike(int(s), ts, st.src_ptr, st.src_nc, st.nc_kind, st.nc_delay, st.qt,
+                                             st.qs, st.qa, st.qb, st.qstate, st.sp_t, st.sp_s, st.spstate)
+                        if st.spstate[0] > len(st.sp_t) - 8:
+                            model._flush_spikes(st)
+                        if st.qstate[0] > len(st.qt) - 4 * (len(st.netcons) + 4):
+                            model._grow_queue(st)
+                            ev_args = model._event_args(st)
+                    else:
+                        flags[s] = 0
+                    t = ts
+                    continue
+                y = np.asarray(sol.y[:, -1], dtype=float)   # t_eval ends at t_stop
+                t = t_stop
+            # deliver everything due now (events at t), then restart from the jumped state
+            ode.eval(y)
+            if st.qstate[0] > len(st.qt) - 4 * (len(st.netcons) + len(st.netstims) + 4):
+                model._grow_queue(st)
+                ev_args = model._event_args(st)
+            st.kernel.deliver_events(t, *ev_args)
+            y = ode.pack()
+            if self.jcol < nsamp and grid[self.jcol + 1] == t:
+                record_at([t], y[:, None])
+            if not np.all(np.isfinite(y)):
+                raise NonFiniteVoltageError(f"adaptive integration produced a non-finite state at t = {t:g} ms")
+        self.t, self.y = t, y
+        model.t = t
+        if len(st.rec_arr):
+            for r, vec in enumerate(st.rec_vectors):
+                vec._append_samples(cols[r, :self.jcol - j0])
+        model._flush_spikes(st)
+        ode.eval(y, fill_assigned=True)
+        model._scatter(st)
+        st.adaptive_stats = {"nfev": ode.nfev}
+
+
 def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: float = 1e-8,
                  method: str = "BDF") -> None:
-    """Initialise ``model`` and integrate to ``tstop`` with error control (see module docstring).
+    """Initialise ``model`` for the adaptive method and integrate to ``tstop`` (see module docstring).
 
     Parameters
     ----------
@@ -151,111 +279,5 @@ def run_adaptive(model, tstop: float, v_init: float, rtol: float = 1e-6, atol: f
     method : {'BDF', 'LSODA', 'Radau'}
         Stiff SciPy integrator.
     """
-    if not (rtol > 0 and atol > 0):
-        raise CellError(f"adaptive method needs rtol > 0 and atol > 0, got rtol={rtol!r}, atol={atol!r}")
-    model.finitialize(v_init)
-    st = model._state
-    ode = _Ode(model, st)
-    dt = float(model.dt)
-    nsamp = int(st.kernel.count_steps(0.0, dt, float(tstop)))
-    grid = dt * np.arange(nsamp + 1)
-    cols = np.zeros((len(st.rec_arr), nsamp))
-    jcol = 0
-    y = ode.pack()
-    # small systems: dense LU is faster than SciPy's sparse LU; large ones: sparse finite-difference Jacobian
-    jac = ode.sparsity() if ode.ny > DENSE_LIMIT else None
-    # IClamp switching times
-    switches = sorted({float(x) for k in range(st.ic_P.shape[1])
-                       for x in (st.ic_P[0, k], st.ic_P[0, k] + st.ic_P[1, k])})
-    t = 0.0
-    tend = float(grid[-1])
-    flags = st.vs_flag
-    ev_args = model._event_args(st)
-
-    def fun(_t, yy):
-        return ode.eval(yy)
-
-    def make_event(s, upward):
-        node = int(st.vs_node[s])
-        thr = float(st.vs_thr[s])
-        if ode.iscap[node]:
-            c = int(np.searchsorted(ode.capidx, node))
-
-            def ev(_t, yy):
-                return yy[c] - thr
-        else:
-            def ev(_t, yy):
-                ode.eval(yy)
-                return st.v[node] - thr
-        ev.terminal = True
-        ev.direction = 1.0 if upward else -1.0
-        return ev
-
-    def record_at(ts, ys):
-        nonlocal jcol
-        for tt, yy in zip(ts, ys.T):
-            ode.eval(yy, fill_assigned=True)
-            if len(st.rec_arr):
-                st.kernel.record(jcol, float(tt), st.v, st.rec_arr, st.rec_row, st.rec_col, cols,
-                                 *model._mech_args(st), *model._pp_args(st))
-            jcol += 1
-
-    while t < tend:
-        t_ev = float(st.qt[0]) if st.qstate[0] > 0 else np.inf
-        t_sw = next((x for x in switches if x > t), np.inf)
-        t_stop = min(t_ev, t_sw, tend)
-        if t_stop > t:
-            mid = 0.5 * (t + t_stop)
-            for k in range(st.ic_P.shape[1]):
-                ode.ic_on[k] = 1.0 if (st.ic_P[0, k] <= mid < st.ic_P[0, k] + st.ic_P[1, k]) else 0.0
-            events = [make_event(s, flags[s] == 0) for s in range(st.nv)]
-            gpts = grid[(grid > t) & (grid <= t_stop)]
-            t_eval = gpts if len(gpts) and gpts[-1] == t_stop else np.append(gpts, t_stop)
-            sol = solve_ivp(fun, (t, t_stop), y, method=method, rtol=rtol, atol=atol, jac_sparsity=jac,
-                            t_eval=t_eval, events=events or None)
-            if sol.status < 0:
-                raise NonFiniteVoltageError(f"adaptive integration failed near t = {sol.t[-1] if len(sol.t) else t:g}"
-                                            f" ms: {sol.message}")
-            # grid points strictly before t_stop now; a grid point at t_stop after the events there
-            nbefore = int(np.sum(gpts < t_stop))
-            nrec = min(len(sol.t), nbefore)
-            record_at(sol.t[:nrec], sol.y[:, :nrec])
-            if sol.status == 1:
-                hits = [(float(te[0]), s) for s, te in enumerate(sol.t_events) if len(te)]
-                ts, s = min(hits)
-                y = np.asarray(sol.y_events[s][0], dtype=float)
-                ode.eval(y)
-                if flags[s] == 0:
-                    flags[s] = 1
-                    st.kernel.emit_spike(int(s), ts, st.src_ptr, st.src_nc, st.nc_kind, st.nc_delay, st.qt, st.qs,
-                                  st.qa, st.qb, st.qstate, st.sp_t, st.sp_s, st.spstate)
-                    if st.spstate[0] > len(st.sp_t) - 8:
-                        model._flush_spikes(st)
-                    if st.qstate[0] > len(st.qt) - 4 * (len(st.netcons) + 4):
-                        model._grow_queue(st)
-                        ev_args = model._event_args(st)
-                else:
-                    flags[s] = 0
-                t = ts
-                continue
-            y = np.asarray(sol.y[:, -1], dtype=float)   # t_eval ends at t_stop
-            t = t_stop
-        # deliver everything due now (events at t), then restart from the jumped state
-        ode.eval(y)
-        if st.qstate[0] > len(st.qt) - 4 * (len(st.netcons) + len(st.netstims) + 4):
-            model._grow_queue(st)
-            ev_args = model._event_args(st)
-        st.kernel.deliver_events(t, *ev_args)
-        y = ode.pack()
-        if jcol < nsamp and grid[jcol + 1] == t:
-            record_at([t], y[:, None])
-        if not np.all(np.isfinite(y)):
-            raise NonFiniteVoltageError(f"adaptive integration produced a non-finite state at t = {t:g} ms")
-    model.t = t
-    if len(st.rec_arr):
-        for r, vec in enumerate(st.rec_vectors):
-            vec._append_samples(cols[r, :jcol])
-    model._flush_spikes(st)
-    ode.eval(y, fill_assigned=True)
-    model._scatter(st)
-    st.adaptive_stats = {"nfev": ode.nfev}
+    model._initialize(v_init, adaptive=(rtol, atol, method))
+    model.continuerun(tstop)

@@ -40,6 +40,14 @@ class RecordingError(CellError, KeyError):
     """A recording refers to something that does not exist."""
 
 
+class VectorError(CellError, ValueError):
+    """A Vector operation NEURON also refuses (mean of an empty Vector, a bad index range or size)."""
+
+
+class HocStringError(CellError):
+    """A hoc string (``h('...')``) or hoc file: neurodyn.cells runs Python scripts only."""
+
+
 class NonFiniteVoltageError(CellError, SimulationError):
     """The membrane voltage became NaN or infinite; the message names section, segment and time."""
 
@@ -53,5 +61,7 @@ __all__ = [
     "RangeVariableError",
     "EventTargetError",
     "RecordingError",
+    "VectorError",
+    "HocStringError",
     "NonFiniteVoltageError",
 ]

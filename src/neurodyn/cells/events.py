@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 import numbers
 
-import numpy as np
 
 from neurodyn.errors import close_matches
 from neurodyn.cells.errors import RangeVariableError, EventTargetError, LocationError, MechanismError, RecordingError
-from neurodyn.cells.section import Reference, Section, Segment, TimeReference, _check_x
+from neurodyn.cells.section import Reference, Section, Segment, _check_x
+from neurodyn.cells.vector import Vector
 
 
 def _number(value, where: str) -> float:
@@ -196,11 +196,13 @@ class NetStim:
 
 
 class PreSyn:
-    """A spike source shared by all NetCons watching the same voltage or NetStim (holds the threshold)."""
+    """A spike source shared by all NetCons watching the same voltage or NetStim (holds the threshold and, as
+    NEURON's PreSyn, the one spike recording of that source: ``(tvec, idvec or None, id)``)."""
 
     def __init__(self, source, threshold: float):
         self.source = source
         self.threshold = threshold
+        self.recorder = None
 
 
 class _Weights:
@@ -257,7 +259,7 @@ class NetCon:
         d["_delay"] = 1.0
         d["_weight"] = 0.0
         d["_active"] = True
-        d["_record"] = None
+        d["_index"] = model._next_netcon_index()
         self.delay = delay
         self.weight[0] = weight
         d["_uid"] = model._register_netcon(self)
@@ -296,14 +298,36 @@ class NetCon:
     def pre(self):
         return self._presyn.source if isinstance(self._presyn.source, NetStim) else None
 
-    def record(self, vec: "Vector") -> None:
-        """Record the spike times of this NetCon's source into ``vec`` (cleared at each initialisation)."""
-        if not isinstance(vec, Vector):
-            raise RecordingError(f"NetCon.record expects a Vector, got {type(vec).__name__}")
-        self.__dict__["_record"] = vec
-        vec._spike_source = self._presyn
-        vec._model = self._model
-        self._model._register_vector(vec)
+    def record(self, tvec: Vector | None = None, idvec: Vector | None = None, id: float | None = None) -> None:
+        """Record the spike times of this NetCon's source into ``tvec`` and, with ``idvec``, ``id`` for each
+        spike into ``idvec`` (default id: this NetCon's index, NEURON's ``NetCon[i]``); ``record()`` stops.
+
+        As in NEURON, the recording belongs to the source: all NetCons watching one source share it, and the
+        last ``record`` call made through any of them wins. Several sources may record into the same pair of
+        Vectors (spikes are appended in the order they occur). The Vectors are cleared at ``finitialize``.
+        """
+        ps = self._presyn
+        if tvec is None:
+            if idvec is not None or id is not None:
+                raise RecordingError("NetCon.record(tvec, idvec, id): give tvec first")
+            ps.recorder = None
+            self._model._touch()
+            return
+        for what, vec in (("tvec", tvec), ("idvec", idvec)):
+            if vec is not None and not isinstance(vec, Vector):
+                hint = " (recording through a Python callback is not supported)" if callable(vec) else ""
+                raise RecordingError(f"NetCon.record: {what} must be a Vector, got {type(vec).__name__}{hint}")
+        if id is not None and idvec is None:
+            raise RecordingError("NetCon.record(tvec, idvec, id): an id needs an idvec to record it into")
+        rid = float(self._index if id is None else _number(id, "NetCon.record id"))
+        ps.recorder = (tvec, idvec, rid)
+        for vec in (tvec, idvec):
+            if vec is not None:
+                vec._model = self._model
+                self._model._register_vector(vec)
+
+    def hname(self) -> str:
+        return f"NetCon[{self._index}]"
 
     def __setattr__(self, name: str, value) -> None:
         if name in ("delay", "threshold"):
@@ -318,126 +342,6 @@ class NetCon:
         tgt = "None" if self._target is None else (self._target.hname() if isinstance(self._target, NetStim)
                                                    else repr(self._target))
         return f"NetCon({src} -> {tgt}, delay={self._delay:g}, weight={self._weight:g})"
-
-
-class Vector:
-    """A growable float vector that can record a variable (``vec.record(seg._ref_v)``) or spike times.
-
-    Examples
-    --------
-    >>> v = Vector([1.0, 2.0]).append(3.0); v.as_numpy()
-    array([1., 2., 3.])
-    """
-
-    def __init__(self, data=None, model=None):
-        self._chunks: list[np.ndarray] = []
-        self._data = np.asarray([] if data is None else data, dtype=float).ravel().copy()
-        if isinstance(data, numbers.Integral):
-            self._data = np.zeros(int(data))
-        self._ref = None
-        self._rec_dt = None
-        self._rec_every, self._rec_phase = 1, 0
-        self._spike_source = None
-        self._model = model
-        self._uid = None
-
-    def _flush(self) -> np.ndarray:
-        if self._chunks:
-            self._data = np.concatenate([self._data] + self._chunks)
-            self._chunks = []
-        return self._data
-
-    def record(self, ref, Dt: float | None = None, sec=None) -> "Vector":
-        """Record ``ref`` (``seg._ref_v``, ``seg.hh._ref_m``, ``syn._ref_g``, ``h._ref_t``).
-
-        Samples are taken at t = 0 and then every ``dt`` (fixed step: after every step; adaptive method: every
-        ``model.dt`` by dense output), or every ``Dt`` when given, as NEURON's ``Vector.record(ref, Dt)``:
-        ``Dt`` must be a whole multiple of ``dt`` (checked at ``finitialize``).
-        """
-        if not isinstance(ref, (Reference, PointReference, TimeReference)):
-            raise RecordingError(f"cannot record {ref!r}: pass a reference such as sec(0.5)._ref_v, "
-                                 "sec(0.5).hh._ref_m, syn._ref_g or h._ref_t")
-        if Dt is not None:
-            try:
-                ok = math.isfinite(float(Dt)) and float(Dt) > 0
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise RecordingError(f"Vector.record(ref, Dt): Dt must be a positive number of ms, got {Dt!r}")
-        model = self._model
-        if isinstance(ref, Reference):
-            model = ref.seg.sec._model
-        elif isinstance(ref, PointReference):
-            model = ref.pp._model
-        if model is None:
-            from neurodyn.cells.model import default_model
-            model = default_model()
-        self._ref = ref
-        self._rec_dt = None if Dt is None else float(Dt)
-        self._model = model
-        model._register_vector(self)
-        return self
-
-    def _start_recording(self, dt: float) -> None:
-        """Called by finitialize: the recording interval in steps of ``dt`` (every step without ``Dt``)."""
-        self._rec_every, self._rec_phase = 1, 0
-        if self._rec_dt is not None:
-            k = int(round(self._rec_dt / dt))
-            if k < 1 or abs(k * dt - self._rec_dt) > 1e-9 * self._rec_dt:
-                raise RecordingError(f"Vector.record(ref, Dt={self._rec_dt:g}): Dt must be a whole multiple of dt "
-                                     f"= {dt:g} ms (e.g. {max(k, 1) * dt:g}); change Dt or dt")
-            self._rec_every = k
-
-    def _append_samples(self, samples: np.ndarray) -> None:
-        """Keep every ``_rec_every``-th sample of consecutive steps (the t = 0 sample is the first kept)."""
-        k = self._rec_every
-        if k == 1:
-            self._chunks.append(samples.copy())
-            return
-        self._chunks.append(samples[self._rec_phase::k].copy())
-        self._rec_phase = (self._rec_phase - len(samples)) % k
-
-    def as_numpy(self) -> np.ndarray:
-        return self._flush()
-
-    def to_python(self) -> list:
-        return self._flush().tolist()
-
-    def __array__(self, dtype=None, copy=None):
-        a = self._flush()
-        return a.astype(dtype) if dtype is not None else a
-
-    def __len__(self) -> int:
-        return len(self._flush())
-
-    def size(self) -> int:
-        return len(self)
-
-    def __getitem__(self, i):
-        return self._flush()[i]
-
-    def __iter__(self):
-        return iter(self._flush().tolist())
-
-    def append(self, *values) -> "Vector":
-        self._data = np.concatenate([self._flush(), np.asarray(values, dtype=float).ravel()])
-        return self
-
-    def resize(self, n: int) -> "Vector":
-        a = self._flush()
-        self._data = a[:n].copy() if n <= len(a) else np.concatenate([a, np.zeros(n - len(a))])
-        return self
-
-    def clear(self) -> None:
-        self._chunks = []
-        self._data = np.zeros(0)
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._flush()
-
-    def __repr__(self) -> str:
-        return f"Vector(size={len(self)})"
 
 
 __all__ = ["IClamp", "ExpSyn", "Exp2Syn", "NetStim", "NetCon", "Vector", "PointProcess", "PointReference"]

@@ -1,6 +1,16 @@
-"""Generate, cache and load the Numba time-stepping kernel for a set of density mechanisms.
+"""Generate, cache and load the time-stepping kernel for a set of density mechanisms (the Numba tiers here).
 
-The kernel source is produced from the mechanisms' equations, written to a file in a cache directory named by
+Three tiers run the same scheme with bit-identical results; :func:`load_kernel` picks one by the
+``cells_kernel`` setting (:mod:`neurodyn.config`, ``NEURODYN_CELLS_KERNEL``):
+
+- ``c`` (what ``auto``, the default, picks when a C compiler exists): generated C compiled once per mechanism
+  set and loaded with ctypes (:mod:`neurodyn.cells.ckernel`); a later process never imports Numba;
+- ``jit`` (``auto`` without a compiler, with a one-line notice): the Numba module described below;
+- ``aot``: the Numba module frozen by ``numba.pycc`` into an extension module after the first JIT run
+  (:mod:`neurodyn.backends.numba.aot`; also what ``auto`` does without a compiler when ``NEURODYN_AOT=1``). If
+  ``numba.pycc`` is missing or fails, the JIT kernel stays in use, with a one-line notice.
+
+The Numba kernel source is produced from the mechanisms' equations, written to a file in a cache directory named by
 the hash of the source, and imported from there, so that ``numba.njit(cache=True)`` can store the compiled
 machine code: a second process with the same mechanisms does not recompile.
 
@@ -15,19 +25,25 @@ values of mechanism ``j``.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import textwrap
+import warnings
 from pathlib import Path
 
+from neurodyn.cells.errors import CellError
 from neurodyn.cells.mechanisms import Mechanism
+from neurodyn.backends.cbuild import CBuildError
 from neurodyn.backends.numba.aot import EntryPoints
 from neurodyn.caching import cache_subdir, source_hash
+from neurodyn.config import get_option, set_options
 
 ARR_V, ARR_T = 0, 1
 ARR_IC_P, ARR_IC_S, ARR_ES_P, ARR_ES_S, ARR_E2_P, ARR_E2_S = 2, 3, 4, 5, 6, 7
 ARR_MECH0 = 8
 _KERNEL_VERSION = "5"
-_LOADED: dict[str, object] = {}
+_LOADED: dict[tuple, object] = {}
+_NOTICES: set = set()
 
 
 def cache_dir() -> Path:
@@ -448,18 +464,59 @@ _RUNTIME_MODULE = "neurodyn.cells._runtime"
 
 
 class CellKernel(EntryPoints):
-    """The entry points of the time-stepping kernel for one mechanism set (see
+    """The entry points of the Numba time-stepping kernel for one mechanism set (see
     :class:`neurodyn.backends.numba.aot.EntryPoints`): the Numba functions of the generated module and of
-    :mod:`neurodyn.cells._runtime`, or, with ``NEURODYN_AOT=1`` and a library built for this kernel on this
-    machine, the library's functions (the process never imports Numba). The model builds the library at the
-    end of its first ``finitialize`` with a JIT kernel.
+    :mod:`neurodyn.cells._runtime` (tier ``jit``) or, with ``aot`` and a library built for this kernel on this
+    machine, the library's functions (tier ``aot``: the process never imports Numba). With ``aot``, the model
+    builds the library at the end of its first ``finitialize`` with a JIT kernel.
     """
 
-    def __init__(self, key: str, path: Path, mechs: list[Mechanism]):
+    def __init__(self, key: str, path: Path, mechs: list[Mechanism], aot: bool = False):
         self.mechs = list(mechs)
+        self._want_aot = bool(aot)
         entries = {n: None for n in MODULE_ENTRIES + tuple(f"m{j}_table" for j in range(len(self.mechs)))}
         entries.update({n: _RUNTIME_MODULE for n in RUNTIME_ENTRIES})
-        super().__init__(key, path, path.stem, entries)
+        with set_options(aot=self._want_aot):
+            super().__init__(key, path, path.stem, entries)
+
+    @property
+    def tier(self) -> str:
+        """``"aot"`` when the entry points are a numba.pycc library's, else ``"jit"``."""
+        return "aot" if self.aot is not None else "jit"
+
+    def describe(self) -> str:
+        return f"Numba AOT ({self.aot.path.name})" if self.aot is not None else "Numba JIT"
+
+    def maybe_build_aot(self):
+        """With the ``aot`` tier and a JIT kernel: build the numba.pycc library now. Without numba.pycc, or
+        if the build fails, the JIT kernel stays in use (a one-line notice, never an error)."""
+        if not self._want_aot or self.aot is not None or self._aot_tried:
+            return None
+        if importlib.util.find_spec("numba.pycc") is None:
+            self._aot_tried = True
+            _notice("numba.pycc is not available: the cells kernel stays Numba JIT (no ahead-of-time library)")
+            return None
+        # entry points a run may call after finitialize (NetStim.seed between finitialize and the run) are
+        # compiled now with the argument types the model passes, so that the library exports them too
+        import numpy as np
+        from neurodyn.cells._codes import R123_COLS
+        self.r123_setseq(np.zeros((1, R123_COLS), dtype=np.uint64), 0, 0)
+        with set_options(aot=True), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = super().maybe_build_aot()
+        failed = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+        if path is None and failed:
+            last = str(failed[0].message).strip().splitlines()
+            _notice(f"building the ahead-of-time library failed ({last[-2] if len(last) > 1 else last[0]}); "
+                    "the cells kernel stays Numba JIT")
+        return path
+
+
+def _notice(text: str) -> None:
+    """A one-line RuntimeWarning, once per process and text."""
+    if text not in _NOTICES:
+        _NOTICES.add(text)
+        warnings.warn(f"neurodyn: {text}", RuntimeWarning, stacklevel=3)
 
 
 def _runtime_hash() -> str:
@@ -467,29 +524,53 @@ def _runtime_hash() -> str:
     return source_hash((here / "_runtime.py", here / "_codes.py"), length=12)
 
 
-def load_kernel(mechs: list[Mechanism]) -> CellKernel:
-    """Return the kernel for ``mechs`` (its module generated and written once per source).
-
-    Examples
-    --------
-    >>> from neurodyn.cells.mechanisms import HH, PAS
-    >>> kern = load_kernel([PAS, HH])
-    >>> callable(kern.advance)
-    True
-    """
+def load_numba_kernel(mechs: list[Mechanism], aot: bool = False) -> CellKernel:
+    """The Numba kernel for ``mechs`` (its module generated and written once per source); ``aot`` uses (and
+    builds at the first ``finitialize``) the numba.pycc library."""
     src = _kernel_source(list(mechs))
     key = hashlib.sha256((_KERNEL_VERSION + _runtime_hash() + src).encode()).hexdigest()[:20]
-    if key in _LOADED:
-        return _LOADED[key]
+    if ("numba", aot, key) in _LOADED:
+        return _LOADED[("numba", aot, key)]
     name = f"neurodyn_cells_kernel_{key}"
     path = cache_dir() / f"{name}.py"
     if not path.exists() or path.read_text() != src:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(src)
         os.replace(tmp, path)
-    kernel = CellKernel(key, path, mechs)
-    _LOADED[key] = kernel
+    kernel = CellKernel(key, path, mechs, aot=aot)
+    _LOADED[("numba", aot, key)] = kernel
     return kernel
+
+
+def load_kernel(mechs: list[Mechanism], tier: str | None = None):
+    """The kernel for ``mechs`` in the tier ``tier`` (default: the ``cells_kernel`` setting, ``auto``).
+
+    ``auto``: the C kernel (:mod:`neurodyn.cells.ckernel`) if a C compiler exists and compiles it, else the
+    Numba kernel with a one-line notice (``aot`` too when ``NEURODYN_AOT=1``). ``c`` fails with a
+    :class:`~neurodyn.cells.errors.CellError` instead of falling back. Every tier gives bit-identical results.
+
+    Examples
+    --------
+    >>> from neurodyn.cells.mechanisms import HH, PAS
+    >>> kern = load_kernel([PAS, HH])
+    >>> kern.tier in ("c", "jit", "aot")
+    True
+    """
+    tier = get_option("cells_kernel") if tier is None else tier
+    if tier not in ("auto", "c", "jit", "aot"):
+        raise CellError(f"unknown cells kernel tier {tier!r}; valid: 'auto', 'c', 'jit', 'aot'")
+    if tier in ("auto", "c"):
+        from neurodyn.cells.ckernel import load_c_kernel
+        try:
+            return load_c_kernel(mechs)
+        except CBuildError as exc:
+            first = str(exc).strip().splitlines()[0]
+            if tier == "c":
+                raise CellError(f"the C kernel tier is not available: {first}; use cells_kernel='auto' "
+                                "(falls back to Numba) or install a C compiler") from None
+            _notice(f"C kernel not available ({first}); the cells use the Numba kernel (slower first start)")
+    aot = tier == "aot" or (tier == "auto" and bool(get_option("aot")))
+    return load_numba_kernel(mechs, aot=aot)
 
 
 def kernel_source(mechs: list[Mechanism]) -> str:
@@ -522,7 +603,7 @@ def evaluate_rates(mech: Mechanism, v, celsius: float = 6.3, table: bool = False
     import numpy as np
     from neurodyn.cells._runtime import table_interp
 
-    mod = load_kernel([mech]).module
+    mod = load_numba_kernel([mech]).module
     v = np.atleast_1d(np.asarray(v, dtype=float))
     vals = dict(mech.parameters)
     vals.update(params or {})

@@ -57,6 +57,9 @@ class CellModel:
         0 backward Euler (default), 2 Crank-Nicolson.
     usetable : dict
         Per mechanism flag for rate tables (``{'hh': True}``); like NEURON's ``usetable_hh``.
+    cvode_active, cvode_atol, cvode_rtol : bool, float, float
+        NEURON's ``h.cvode.active()``, ``atol()``, ``rtol()`` (defaults False, 1e-3, 0): with ``cvode_active``,
+        ``finitialize`` sets up the adaptive method for the following ``continuerun``/``fadvance``/``run``.
     """
 
     def __init__(self):
@@ -67,12 +70,16 @@ class CellModel:
         self._presyns = weakref.WeakValueDictionary()
         self._vectors = weakref.WeakValueDictionary()
         self._uid = 0
+        self._netcon_count = 0
         self._version = 0
         self.tstop = 5.0
         self.dt = 0.025
         self.v_init = -65.0
         self.celsius = 6.3
         self.secondorder = 0
+        self.cvode_active = False     # h.cvode.active(): finitialize sets up the adaptive method
+        self.cvode_atol = 1e-3        # NEURON's CVode defaults (rtol 0 means 1e-6 here: SciPy needs rtol > 0)
+        self.cvode_rtol = 0.0
         self._netstim_streams = 0
         self.usetable: dict[str, bool] = {}
         self.t = 0.0
@@ -112,6 +119,11 @@ class CellModel:
         self._netcons[uid] = nc
         self._touch()
         return uid
+
+    def _next_netcon_index(self) -> int:
+        """NEURON's NetCon[i] index: NetCons of this model numbered in creation order from 0."""
+        self._netcon_count += 1
+        return self._netcon_count - 1
 
     def _register_vector(self, vec) -> None:
         if getattr(vec, "_uid", None) is None or self._vectors.get(vec._uid) is not vec:
@@ -300,11 +312,20 @@ class CellModel:
         st.rec_arr = np.array([r[0] for r in rec], dtype=np.int64)
         st.rec_row = np.array([r[1] for r in rec], dtype=np.int64)
         st.rec_col = np.array([r[2] for r in rec], dtype=np.int64)
-        st.spike_vectors = [v for v in st.vectors if v._spike_source is not None]
+        # spike recordings: one per source (NEURON's PreSyn.record), grouped by the time Vector they fill
         src_index = {id(p): k for k, p in enumerate(vsyn)}
         src_index.update({id(ns): nv + k for k, ns in enumerate(st.netstims)})
-        st.spike_vector_src = [src_index.get(id(v._spike_source), src_index.get(id(v._spike_source.source), -1))
-                               for v in st.spike_vectors]
+        groups: dict[int, list] = {}
+        seen = set()
+        for nc in netcons:
+            ps = nc._presyn
+            if ps.recorder is None or id(ps) in seen:
+                continue
+            seen.add(id(ps))
+            src = src_index[id(ps)] if id(ps) in src_index else src_index[id(ps.source)]
+            tvec, idvec, rid = ps.recorder
+            groups.setdefault(id(tvec), []).append((src, tvec, idvec, rid))
+        st.spike_recorders = list(groups.values())
         return st
 
     def _record_code(self, ref, st) -> tuple[int, int, int]:
@@ -423,7 +444,19 @@ class CellModel:
                 st.sp_s, st.spstate]
 
     def finitialize(self, v_init: float | None = None) -> None:
-        """Compile the model and initialise it at t = 0 (NEURON's ``h.finitialize(v_init)``)."""
+        """Compile the model and initialise it at t = 0 (NEURON's ``h.finitialize(v_init)``).
+
+        With ``cvode_active`` (``h.cvode.active(1)``) the following ``continuerun``/``fadvance`` calls use the
+        adaptive method (:mod:`neurodyn.cells.adaptive`) with ``cvode_atol`` and ``cvode_rtol`` (0 means
+        1e-6), as NEURON's do with CVODE.
+        """
+        adaptive = None
+        if self.cvode_active:
+            adaptive = (self.cvode_rtol if self.cvode_rtol > 0 else 1e-6, self.cvode_atol, "BDF")
+        self._initialize(v_init, adaptive=adaptive)
+
+    def _initialize(self, v_init: float | None, adaptive: tuple | None) -> None:
+        """finitialize; ``adaptive`` = (rtol, atol, SciPy method) sets up the adaptive method."""
         if v_init is not None:
             self.v_init = float(v_init)
         for name, val in (("dt", self.dt), ("celsius", self.celsius)):
@@ -482,8 +515,13 @@ class CellModel:
         self.t = 0.0
         st.kernel.deliver_events(0.0, *self._event_args(st))
         # clear recordings and take the t = 0 sample
-        for vec in st.vectors:
+        for vec in st.rec_vectors:
             vec.clear()
+        for group in st.spike_recorders:
+            for _, tvec, idvec, _ in group:
+                tvec.clear()
+                if idvec is not None:
+                    idvec.clear()
         for vec in st.rec_vectors:
             vec._start_recording(float(self.dt))
         st.info = np.zeros(2)
@@ -496,15 +534,20 @@ class CellModel:
         st.kernel.advance(0, 0.0, float(self.dt), args[0], args[1], 0, *args[2:])
         st.kernel.count_steps(0.0, float(self.dt), 0.0)   # compiled here too, so an AOT build exports it
         st.kernel.maybe_build_aot()     # NEURODYN_AOT=1: freeze the kernel for later processes
+        st.cvode_flag = bool(self.cvode_active)
+        st.adaptive = None
+        if adaptive is not None:
+            from neurodyn.cells.adaptive import AdaptiveRun
+            st.adaptive = AdaptiveRun(self, st, *adaptive)
 
-    def _record_columns(self, st, out, j0, ncol, t) -> None:
+    def _record_columns(self, st, out, j0, ncol, t, t_end=None) -> None:
         if len(st.rec_arr) == 0:
             return
         if ncol == 1 and j0 == 0 and out.shape[1] == 1:
             st.kernel.record(0, t, st.v, st.rec_arr, st.rec_row, st.rec_col, out, *self._mech_args(st),
                              *self._pp_args(st))
         for r, vec in enumerate(st.rec_vectors):
-            vec._append_samples(out[r, :ncol])
+            vec._append_samples(out[r, :ncol], t_end)
 
     def _flush_spikes(self, st) -> None:
         n = int(st.spstate[0])
@@ -512,15 +555,32 @@ class CellModel:
             st.spikes_t.append(st.sp_t[:n].copy())
             st.spikes_s.append(st.sp_s[:n].copy())
             st.spstate[0] = 0
-            if st.spike_vectors:
-                order = np.argsort(st.sp_s[:n], kind="stable")
-                srt = st.sp_s[:n][order]
-                times = st.sp_t[:n][order]
-                for vec, src in zip(st.spike_vectors, st.spike_vector_src):
-                    if src >= 0:
-                        lo, hi = np.searchsorted(srt, src), np.searchsorted(srt, src, side="right")
-                        if hi > lo:
-                            vec._chunks.append(times[lo:hi].copy())
+            if st.spike_recorders:
+                self._record_spikes(st, st.sp_t[:n], st.sp_s[:n])
+
+    @staticmethod
+    def _record_spikes(st, times, sources) -> None:
+        """Append spikes (in the order they occurred) to the Vectors recording their sources."""
+        order = np.argsort(sources, kind="stable")
+        srt = sources[order]
+        for group in st.spike_recorders:
+            pos, ids = [], []
+            for src, _, idvec, rid in group:
+                lo, hi = np.searchsorted(srt, src), np.searchsorted(srt, src, side="right")
+                pos.append(order[lo:hi])
+                ids.append(np.full(hi - lo, rid))
+            pos_all = np.concatenate(pos)
+            if not pos_all.size:
+                continue
+            keep = np.argsort(pos_all, kind="stable") if len(group) > 1 else slice(None)
+            tvec = group[0][1]
+            tvec._chunks.append(times[pos_all[keep]].copy())
+            id_all = np.concatenate(ids)[keep]
+            for k, (_, _, idvec, _) in enumerate(group):
+                if idvec is not None:
+                    # entries of one time Vector may name different id Vectors: each gets its own spikes
+                    mine = np.concatenate([np.full(len(p), j == k) for j, p in enumerate(pos)])[keep]
+                    idvec._chunks.append(id_all[mine].copy())
 
     def continuerun(self, tstop: float) -> None:
         """Advance from the current time to ``tstop`` (NEURON's ``h.continuerun``)."""
@@ -530,6 +590,15 @@ class CellModel:
         if st.version != self._version:
             raise CellError("the model changed (sections, mechanisms, point processes, NetCons or "
                             "recordings) after finitialize(); call finitialize() again")
+        if bool(self.cvode_active) != st.cvode_flag:
+            raise CellError(f"cvode.active was switched {'on' if self.cvode_active else 'off'} after "
+                            "finitialize(); call finitialize() again to change the integration method")
+        if st.adaptive is not None:
+            if float(self.dt) != st.adaptive.dt:
+                raise CellError("dt changed after finitialize(); the adaptive method records every dt: call "
+                                "finitialize() again")
+            st.adaptive.advance_to(float(tstop))
+            return
         dt = float(self.dt)
         nsteps = int(st.kernel.count_steps(float(self.t), dt, float(tstop)))
         if nsteps <= 0:
@@ -562,7 +631,7 @@ class CellModel:
                     f"(step {done_total + 1} after t = {t - dt:g}); reduce dt or check parameters "
                     "(negative conductances, huge currents)")
         self.t = float(t)
-        self._record_columns(st, out, 0, nsteps, t)
+        self._record_columns(st, out, 0, nsteps, t, self.t)
         self._flush_spikes(st)
         self._scatter(st)
 
@@ -614,21 +683,32 @@ class CellModel:
             setattr(st, name, new)
 
     def fadvance(self) -> None:
-        """One fixed step."""
+        """One fixed step; with the adaptive method (``cvode_active``), integrate to the next multiple of ``dt``
+        (NEURON's CVODE takes one internal step of its own size instead)."""
         self.continuerun(self.t + self.dt)
 
     def run(self, tstop: float | None = None, dt: float | None = None, v_init: float | None = None,
-            celsius: float | None = None, method: str = "fixed", rtol: float = 1e-6, atol: float = 1e-8,
-            secondorder: int | None = None) -> None:
+            celsius: float | None = None, method: str | None = None, rtol: float | None = None,
+            atol: float | None = None, secondorder: int | None = None) -> None:
         """Initialise and run to ``tstop``.
 
         Parameters
         ----------
-        method : {'fixed', 'cn', 'adaptive'}
+        method : {'fixed', 'cn', 'adaptive'}, optional
             'fixed': NEURON's default backward Euler step (or Crank-Nicolson if ``secondorder == 2``);
             'cn': Crank-Nicolson; 'adaptive': variable-step BDF on the full cable ODE
-            (:mod:`neurodyn.cells.adaptive`), recordings sampled every ``dt``.
+            (:mod:`neurodyn.cells.adaptive`), recordings sampled every ``dt``. Default: 'adaptive' if
+            ``cvode_active`` (``h.cvode.active(1)``), else 'fixed'.
+        rtol, atol : float, optional
+            Tolerances of the adaptive method (defaults: ``cvode_rtol`` (0 means 1e-6) and ``cvode_atol`` with
+            ``cvode_active``, else 1e-6 and 1e-8).
         """
+        if method is None:
+            method = "adaptive" if self.cvode_active else "fixed"
+        if rtol is None:
+            rtol = (self.cvode_rtol if self.cvode_rtol > 0 else 1e-6) if self.cvode_active else 1e-6
+        if atol is None:
+            atol = self.cvode_atol if self.cvode_active else 1e-8
         if tstop is not None:
             self.tstop = float(tstop)
         if dt is not None:
@@ -641,12 +721,12 @@ class CellModel:
             raise CellError(f"unknown method {method!r}; valid: 'fixed', 'cn', 'adaptive'")
         if method == "cn":
             self.secondorder = 2
+        v0 = self.v_init if v_init is None else v_init
         if method == "adaptive":
             from neurodyn.cells.adaptive import run_adaptive
-            run_adaptive(self, self.tstop, v_init=self.v_init if v_init is None else v_init, rtol=rtol,
-                         atol=atol)
+            run_adaptive(self, self.tstop, v_init=v0, rtol=rtol, atol=atol)
             return
-        self.finitialize(self.v_init if v_init is None else v_init)
+        self._initialize(v0, adaptive=None)
         self.continuerun(self.tstop)
 
     def spikes(self) -> tuple[np.ndarray, list]:
@@ -659,9 +739,34 @@ class CellModel:
         srcs = [ps.source for ps in st.vsyn] + st.netstims
         return t, [srcs[int(i)] for i in s]
 
+    @property
+    def kernel_tier(self) -> str | None:
+        """Which kernel ran the last ``finitialize``: ``"c"`` (generated C), ``"jit"`` (Numba) or ``"aot"``
+        (numba.pycc library); None before the first one. See :func:`neurodyn.cells.kernel.load_kernel`."""
+        return None if self._state is None else self._state.kernel.tier
+
+    def provenance(self) -> dict:
+        """What produced the current results: neurodyn's version, the kernel tier and its library, the
+        mechanisms and the run settings.
+
+        Examples
+        --------
+        >>> from neurodyn.cells import CellModel
+        >>> m = CellModel(); s = m.section("s").insert("pas"); m.run(tstop=0.1)
+        >>> sorted(m.provenance())
+        ['celsius', 'dt', 'kernel', 'kernel_tier', 'mechanisms', 'neurodyn', 'secondorder', 't']
+        """
+        from neurodyn._version import __version__
+        st = self._state
+        return {"neurodyn": __version__, "kernel_tier": self.kernel_tier,
+                "kernel": None if st is None else st.kernel.describe(),
+                "mechanisms": [] if st is None else [m.name for m in st.mechs], "dt": self.dt,
+                "celsius": self.celsius, "secondorder": self.secondorder, "t": self.t}
+
     def __repr__(self) -> str:
+        tier = "" if self._state is None else f", kernel {self._state.kernel.describe()}"
         return (f"CellModel({len(self.sections())} sections, {len(self._pps)} point processes, "
-                f"{len(self._netcons)} NetCons)")
+                f"{len(self._netcons)} NetCons{tier})")
 
 
 class _State:

@@ -148,3 +148,52 @@ def build_tree(sections: list) -> Tree:
         b[ncell:] = -1e2 * rinv_all[ncell:] / area_all[ncell:]
     return Tree(order=order, ncell=ncell, parent=parent, area=area_all, a=a, b=b, cm=cm_all.astype(float),
                 base=base, start=start, node_sec=node_sec, node_pos=node_pos)
+
+
+#: NEURON's answer for points in different trees
+NO_PATH = 1e20
+
+
+def node_x(sec, x: float) -> float:
+    """Position of the voltage node of ``sec(x)``: 0 or 1 at the ends, else the centre of the segment containing
+    ``x`` (NEURON's rule, ``int(x nseg)``)."""
+    if x <= 0.0 or x >= 1.0:
+        return float(x)
+    return (sec._seg_index(x) + 0.5) / sec.nseg
+
+
+def path_distance(sec_a, x_a: float, sec_b, x_b: float) -> float:
+    """Distance (um) along the tree between the nodes of ``sec_a(x_a)`` and ``sec_b(x_b)`` (NEURON's
+    ``h.distance``): as in NEURON, a location stands for its node (the centre of its segment, or a section
+    end) and a child starts at the node it is attached to; arc lengths ``x L`` up to the nearest section the
+    two paths share, then the distance within it; ``1e20`` for points in different trees, as NEURON.
+
+    Examples
+    --------
+    >>> from neurodyn.cells import CellModel
+    >>> m = CellModel()
+    >>> a = m.section("a", L=100); b = m.section("b", L=50).connect(a(1)); c = m.section("c", L=30).connect(a(0.5))
+    >>> path_distance(b, 0.5, c, 0.5)
+    90.0
+    >>> a.nseg = 5; path_distance(a, 0.0, a, 0.15)     # a(0.15) is the node at the centre of a's segment 0
+    10.0
+    """
+    def chain(sec, x):
+        out = []
+        while sec is not None:
+            out.append((sec, node_x(sec, float(x))))
+            sec, x = sec._parent, sec._parent_x
+        return out
+
+    up_a = chain(sec_a, x_a)
+    pos_a = {id(s): k for k, (s, _) in enumerate(up_a)}
+    d_b = 0.0
+    for s, xb in chain(sec_b, x_b):
+        k = pos_a.get(id(s))
+        if k is not None:
+            d_a = 0.0
+            for sa, xa in up_a[:k]:
+                d_a += xa * sa.L
+            return d_a + d_b + abs(up_a[k][1] - xb) * s.L
+        d_b += xb * s.L
+    return NO_PATH

@@ -50,12 +50,19 @@ def _derivative(expr, s):
     return d.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
 
 
-def _tangent_group(g: GroupIR, k: int) -> GroupIR:
+_VARIABLES_CACHE: dict = {}
+
+
+def _tangent_variables(g: GroupIR, k: int) -> tuple:
+    """The variables a group gains (Jacobian entries, tangent copies): they depend on its structure only, so
+    they are derived once per structure and process (SymPy differentiation is the expensive part)."""
+    key = (g.structure_key(), k)
+    hit = _VARIABLES_CACHE.get(key)
+    if hit is not None:
+        return hit
     kinds = {v.sym: v.kind for v in g.variables}
     dynamic = {s for s, kind in kinds.items() if kind in ("state", "algebraic", "input")}
-    variables = list(g.variables)
-    values = dict(g.values)
-    zeros = np.zeros(g.n)
+    added = []
     partials: dict[str, list[tuple[str, str]]] = {}      # variable -> [(wrt, jacobian symbol)]
     for v in g.variables:
         if v.kind not in ("state", "algebraic"):
@@ -66,8 +73,7 @@ def _tangent_group(g: GroupIR, k: int) -> GroupIR:
             if d == 0:
                 continue
             name = jacobian_symbol(v.sym, s)
-            variables.append(VarIR(f"{v.path}/d_{s}", name, "algebraic", "float", d))
-            values[name] = zeros
+            added.append(VarIR(f"{v.path}/d_{s}", name, "algebraic", "float", d))
             entries.append((s, name))
         partials[v.sym] = entries
     for m in range(k):
@@ -78,12 +84,23 @@ def _tangent_group(g: GroupIR, k: int) -> GroupIR:
             path = f"{v.path}'{m}"
             if v.kind in ("state", "algebraic"):
                 terms = [sp.Symbol(j) * sp.Symbol(tangent_symbol(s, m)) for s, j in partials[v.sym]]
-                variables.append(VarIR(path, t, v.kind, "float", sp.Add(*terms) if terms else sp.Float(0.0)))
+                added.append(VarIR(path, t, v.kind, "float", sp.Add(*terms) if terms else sp.Float(0.0)))
             else:
                 links = tuple(tangent_symbol(lk, m) for lk in v.links)
-                variables.append(VarIR(path, t, "input", "float", None, links, False, False))
-            values[t] = zeros
-    return GroupIR(g.name + f"__tangent{k}", g.nodes, tuple(variables), values)
+                added.append(VarIR(path, t, "input", "float", None, links, False, False))
+    out = tuple(added)
+    if len(_VARIABLES_CACHE) > 64:
+        _VARIABLES_CACHE.clear()
+    _VARIABLES_CACHE[key] = out
+    return out
+
+
+def _tangent_group(g: GroupIR, k: int) -> GroupIR:
+    added = _tangent_variables(g, k)
+    values = dict(g.values)
+    zeros = np.zeros(g.n)
+    values.update({v.sym: zeros for v in added})
+    return GroupIR(g.name + f"__tangent{k}", g.nodes, tuple(g.variables) + added, values)
 
 
 def tangent_ir(ir: CircuitIR, k: int) -> CircuitIR:

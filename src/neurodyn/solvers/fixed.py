@@ -19,7 +19,7 @@ from neurodyn.backends.data import KernelData
 from neurodyn.errors import SimulationError
 from neurodyn.solvers.tableaux import Tableau
 
-__all__ = ["CHUNK_WORK", "run_fixed", "nonfinite_error"]
+__all__ = ["CHUNK_WORK", "Stepper", "run_fixed", "nonfinite_error"]
 
 #: state and coupling updates per chunk of a fixed-step run (about 0.1-0.3 s of work)
 CHUNK_WORK = 50_000_000
@@ -76,3 +76,50 @@ def nonfinite_error(data: KernelData, y: np.ndarray, bad: int, step: int, dt: fl
         f"state {data.state_name(bad)} became non-finite ({y[bad]}) at t = {(step + 1) * dt:g} (step {step + 1}, "
         f"solver {solver!r}, step_size {dt:g}). Try a smaller step_size, an adaptive solver (solver='scipy'), or "
         f"check the parameters and inputs.")
+
+
+class Stepper:
+    """A kernel's state advanced in place by deterministic fixed steps, without samples or noise: for drivers
+    that work between steps (re-orthonormalising tangent vectors, shooting). ``y`` is the state (read and write
+    it between calls); time is ``step * dt``.
+
+    Examples
+    --------
+    >>> from neurodyn import compile_model
+    >>> from neurodyn.backends.data import build_data
+    >>> from neurodyn.solvers import resolve_solver
+    >>> m = compile_model("qif")
+    >>> s = Stepper(m.kernel, build_data(m.ir, 1e-3), resolve_solver("rk4"), 1e-3)
+    >>> s.advance(100); s.step
+    100
+    """
+
+    def __init__(self, kernel, data: KernelData, tab: Tableau, dt: float):
+        from neurodyn.backends.data import prime_history
+        if tab.stochastic:
+            raise SimulationError(f"Stepper runs deterministic schemes; {tab.name!r} is stochastic")
+        self.kernel, self.data, self.tab, self.dt = kernel, data, tab, float(dt)
+        self.y = data.y0.copy()
+        self.a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
+        self.step = 0
+        self._work = (np.zeros((tab.b.size, self.y.size), dtype=self.y.dtype), np.empty_like(self.y),
+                      np.empty_like(self.y))
+        self._i0, self._f0 = np.zeros(0, dtype=np.int64), np.zeros(0)
+        self._out = np.zeros((0, 0), dtype=data.dtype)
+        if data.ir is not None and data.ir.has_delays:
+            prime_history(kernel, data)
+
+    @property
+    def time(self) -> float:
+        return self.step * self.dt
+
+    def advance(self, nsteps: int) -> None:
+        """``nsteps`` steps from the current state (a non-finite state is a SimulationError naming it)."""
+        i0, f0, tab = self._i0, self._f0, self.tab
+        bad, at = self.kernel.run_fixed(self.y, self.a, self.data.p, self.data.M, 0.0, self.dt, self.step,
+                                        int(nsteps), tab.A, tab.b, tab.c, tab.noise_stage, i0, f0,
+                                        np.zeros((int(nsteps), 0)), 1, i0, i0, self._out, 0, i0, f0, f0,
+                                        *self._work)
+        if bad >= 0:
+            nonfinite_error(self.data, self.y, int(bad), int(at), self.dt, tab.name)
+        self.step += int(nsteps)
