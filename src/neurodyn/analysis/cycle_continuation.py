@@ -227,15 +227,22 @@ def _half_shift_distance(o: PeriodicOrbit, n: int = 256) -> float:
     return float(np.max(np.abs(a - b) / amp[None, :]))
 
 
-def _returned_to_base(halves: list, p: list) -> bool:
-    """The doubled branch went through the pitchfork at a period-doubling point of its base branch: the
-    parameter turned at the previous orbit and the half-shift distance has a sharp minimum there (its square,
-    linear in the parameter near the point, below a tenth of its largest value)."""
+def _returned_to_base(halves: list, p: list, periods: list) -> bool:
+    """The doubled branch went through the pitchfork at a period-doubling point of its base branch and now
+    retraces its own orbits shifted by half a period: the parameter turned at the previous orbit, the half-shift
+    distance has a minimum there (well below its largest value), and the new orbit's period is the period of the
+    orbits before the turn at the same parameter (linear interpolation, 1e-3 relative: a true fold of cycles
+    has another period on its other side)."""
     if len(halves) < 3 or len(p) < 3:
         return False
-    d2 = np.square(halves)
+    d = np.asarray(halves)
     turned = (p[-2] - p[-3]) * (p[-1] - p[-2]) < 0
-    return bool(turned and d2[-2] < d2[-3] and d2[-2] < d2[-1] and d2[-2] < 0.1 * d2.max())
+    if not (turned and d[-2] < d[-3] and d[-2] < d[-1] and d[-2] < 0.7 * d.max()):
+        return False
+    if p[-2] == p[-3]:
+        return False
+    T_before = periods[-3] + (periods[-2] - periods[-3]) * (p[-1] - p[-3]) / (p[-2] - p[-3])
+    return bool(abs(periods[-1] - T_before) <= 1e-3 * abs(periods[-1]))
 
 
 def _doubling_end(orbits, halves, parameter):
@@ -344,7 +351,8 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
     branch. Beyond the second one the pseudo-arclength steps pass through the pitchfork of the doubled problem
     and trace the same orbits again, shifted by half a period; the branch therefore stops there
     (``stop_reason = 'period_doubling'``) when the distance between the orbit and its half-period shift passes
-    through a sharp minimum at a turning point of the parameter.
+    through a minimum at a turning point of the parameter and the orbits after the turn have the periods of those
+    before it.
 
     Returns
     -------
@@ -456,8 +464,11 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
             break
         if doubled:
             halves.append(_half_shift_distance(orbit))
-            if _returned_to_base(halves, [o.parameter_value for o in orbits[-2:]] + [pn]):
-                bifs = [bf for bf in bifs if bf.step < len(orbits)]
+            if _returned_to_base(halves, [o.parameter_value for o in orbits[-2:]] + [pn],
+                                 [o.period for o in orbits[-2:]] + [orbit.period]):
+                # the turn through the pitchfork is flagged by the fold test: it is not a fold of cycles
+                bifs = [bf for bf in bifs if bf.step < len(orbits) and not
+                        (bf.type == "fold" and bf.step >= len(orbits) - 2)]
                 reason, stopped, message = _doubling_end(orbits, halves[:-1], parameter)
                 break
         orbits.append(orbit)
