@@ -17,7 +17,7 @@ Examples
 >>> d.hopf_points[["eps", "I_ext_e"]].round(3).values.tolist()
 [[10.0, 3.537], [10.0, 13.663]]
 >>> d.cycle_bifurcations[["type", "I_ext_e"]].round(3).values.tolist()
-[['period_doubling', 8.908], ['period_doubling', 11.547]]
+[['period_doubling', 8.907], ['period_doubling', 11.547]]
 """
 from __future__ import annotations
 
@@ -148,11 +148,12 @@ class EIBifurcationDiagram:
                          "cycle_branches": len(self.cycles[e])})
         return pd.DataFrame(rows).rename(columns={"fold": "cycle_folds"})
 
-    def plot(self, variable: str = "v_e", axes=None, frequency: bool = True):
+    def plot(self, variable: str = "v_e", axes=None, frequency: bool = True, zoom: bool = True):
         """Top row, one panel per eps: equilibria (stable solid, unstable dashed), the min and max of ``variable``
         on every cycle branch (stable solid, unstable dotted; one colour per generation of period doubling), Hopf
         points (H), folds (LP), folds of cycles (LPC), period doubling (PD), Neimark-Sacker (NS). Bottom row (if
         ``frequency``): the cycles' frequency 1000 / period (Hz; period-2^g orbits at 2^g times theirs).
+        ``zoom``: each panel ends a little beyond its last Hopf point or cycle (else the whole I_range).
         Returns the figure."""
         import matplotlib.pyplot as plt
         if variable not in STATES:
@@ -203,12 +204,13 @@ class EIBifurcationDiagram:
             for f in self.equilibria[e].special("fold"):
                 ax.plot(f[HOM_DRIVE], f[y], "s", color="k", ms=4)
                 ax.annotate("LP", (f[HOM_DRIVE], f[y]), fontsize=7, textcoords="offset points", xytext=(3, 3))
-            ax.set_xlim(*self.I_range)
+            xlim = self._xlim(e) if zoom else self.I_range
+            ax.set_xlim(*xlim)
             ax.set_ylabel(variable)
             ax.set_title(f"homogeneous node, eps = {e:g}", fontsize=9)
             if frequency:
                 a1 = axes[1, j]
-                a1.set_xlim(*self.I_range)
+                a1.set_xlim(*xlim)
                 a1.axhspan(30, 80, color="0.92", zorder=0)
                 a1.set_xlabel("I_ext_e")
                 a1.set_ylabel("frequency (Hz) of the base cycle")
@@ -224,6 +226,16 @@ class EIBifurcationDiagram:
                    bbox_to_anchor=(0.5, 0.0))
         fig.tight_layout(rect=(0, 0.04 * (4 if rows == 1 else 2.5) / rows, 1, 1))
         return fig
+
+    def _xlim(self, e: float) -> tuple:
+        lo, hi = self.I_range
+        xs = [h[HOM_DRIVE] for h in self.equilibria[e].special("hopf")]
+        xs += [f[HOM_DRIVE] for f in self.equilibria[e].special("fold")]
+        xs += [v for fam in self.cycles[e] for v in fam.branch.points[HOM_DRIVE]]
+        if not xs:
+            return lo, hi
+        top = max(xs)
+        return lo, min(hi, top + 0.15 * (top - lo))
 
     def __repr__(self) -> str:
         hp = self.hopf_points

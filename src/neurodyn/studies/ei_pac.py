@@ -83,7 +83,7 @@ class PACResult:
     pacemaker_test : xarray.Dataset or None
         The same with the pacemaker's phase (theta-modulated drive only).
     comodulogram : xarray.DataArray or None
-        Of the region with the median z (phase 2-14 Hz, amplitude 20-140 Hz).
+        Of the region with the median z (phase bands centred at 3-14 Hz, amplitude 25-140 Hz).
     """
 
     traces: xr.DataArray
@@ -259,7 +259,10 @@ def theta_gamma_pac(connectome, eps: float = 5.0, I_ext_e: float = 8.0, theta_hz
     como = None
     if comodulogram:
         k = int(np.argsort(np.asarray(test["z"]).ravel())[n // 2])
-        como = compute_comodulogram(r.isel(region=k), frequency_bands(np.arange(3.0, 14.5, 1.0), relative=0.5),
+        # phase bands f +- f/4 from 3 Hz, or higher for short records (the FIR filter of 3 cycles of the low
+        # edge must fit three times into the record: f_low >= 9 fs / n)
+        f0 = max(3.0, float(np.ceil(4.0 / 3.0 * 9.0 * 1e3 / r.shape[0])))
+        como = compute_comodulogram(r.isel(region=k), frequency_bands(np.arange(f0, 14.5, 1.0), relative=0.5),
                                     frequency_bands(np.arange(25.0, 141.0, 5.0), relative=0.25), method,
                                     time_unit="ms", edges=edges)
     return PACResult(r, f_gamma, ph_band, amp_band, test, pm, como,

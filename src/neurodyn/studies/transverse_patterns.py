@@ -285,17 +285,21 @@ class TransversePattern:
 
     @property
     def pattern_correlation(self) -> float:
-        """Correlation over regions between the mode's eigenvector and the deviation of r_e from its regional
-        mean, both at the end of the fit window (the shape the linear theory predicts)."""
+        """How well the deviation of r_e from its regional mean, at the end of the fit window, is explained by
+        the mode's eigenvector: the norm of its projection on the span of the (centred) real and imaginary
+        parts of the eigenvector, relative to its norm; for a real eigenvector this is |Pearson correlation|.
+        The best-aligned sample of the last period (or 10 ms) before the end of the window is taken."""
         r = self.traces["r_e"]
         t1 = self.fit_window[1]
         period = self.dispersion.state.period if self.dispersion.kind == "cycle" else 10.0
         sel = (r["time"] >= t1 - period) & (r["time"] <= t1)
         dev = (r.sel(time=sel) - r.sel(time=sel).mean("region")).values
-        v = np.real(self.mode["pattern"].to_numpy())
-        # the deviation of each sample is (nearly) proportional to v; take the best-aligned sample
-        cs = [abs(np.corrcoef(d, v)[0, 1]) for d in dev if np.std(d) > 0]
-        return float(max(cs)) if cs else float("nan")
+        v = self.mode["pattern"].to_numpy()
+        basis = [b - b.mean() for b in (np.real(v), np.imag(v))]
+        basis = [b for b in basis if np.linalg.norm(b) > 1e-12 * np.abs(v).max()]
+        Q, _ = np.linalg.qr(np.array(basis).T)
+        scores = [np.linalg.norm(Q.T @ d) / np.linalg.norm(d) for d in dev if np.linalg.norm(d) > 0]
+        return float(max(scores)) if scores else float("nan")
 
     def plot(self, axes=None, window: float = 200.0):
         """Growth of the perturbation against the prediction; r_e of every region over time (regions ordered
