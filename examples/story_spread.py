@@ -36,7 +36,7 @@ print(f"last onset at t = {res.onsets['onset'].max():.1f}")
 # which couplings let activity spread: number of recruited regions against G
 Gs = [4.0, 7.0, 9.0] if QUICK else [2.0, 4.0, 6.0, 7.0, 8.0, 9.0, 10.0]
 counts = [focal_stimulation(conn, seed, G=G, duration=duration, step_size=0.01).n_recruited for G in Gs]
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), layout="constrained")
 res.plot(axes[:2])
 axes[1].set_title(f"{res.n_recruited}/90 recruited; Spearman rho = {rho:.2f}", fontsize=9)
 axes[2].plot(Gs, counts, "o-")
@@ -44,7 +44,6 @@ axes[2].set_xlabel("long-range coupling G")
 axes[2].set_ylabel("regions recruited (of 90)")
 axes[2].set_title("spread needs G >~ 8 (eta = -5, J = 15)", fontsize=9)
 fig.suptitle("Focal stimulation of PreCG.L: bistable QIF populations with synapses, AAL90, G = 9", fontsize=10)
-fig.tight_layout()
 fig.savefig(out_path("spread"), dpi=110)
 print(dict(zip(Gs, counts)))
 print("wrote", out_path("spread"))

@@ -35,10 +35,9 @@ print(f"leading eigenvalue of the node: {lead.real:.10g} {lead.imag:+.10g}j ({'s
 print(f"linear-noise FC: mean of the upper triangle {upper_triangle(res.fc_linear).mean():.10g}")
 print(f"simulated FC ({duration:g} ms): mean of the upper triangle {upper_triangle(res.fc.values).mean():.6g}")
 print(f"FC-SC correlation {res.fc_sc_correlation:.3f}; simulated vs linear-noise FC {res.fc_linear_correlation:.3f}")
-fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
+fig, axes = plt.subplots(1, 4, figsize=(19, 4.4), layout="constrained")
 res.plot(axes)
 fig.suptitle("AAL90, E/I next-generation nodes, eps = 20, I_ext_e = 2.2 (below the homogeneous Hopf point), "
              f"noise sigma = 0.05 on v_e, v_i, {duration / 1000:g} s", fontsize=10)
-fig.tight_layout()
 fig.savefig(out_path("whole_brain"), dpi=100)
 print("wrote", out_path("whole_brain"))

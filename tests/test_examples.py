@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests" / "library"))
 import libref_models as ref  # noqa: E402  (the papers' equations in NumPy/SciPy, independent of neurodyn)
 
 SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
-NEEDS_AAL90 = {"story_whole_brain", "story_spread", "story_hubs", "ngnmm_paper"}
+NEEDS_AAL90 = {"story_whole_brain", "story_spread", "story_hubs", "sweep_ei_aal90", "ngnmm_paper"}
 PI = np.pi
 
 
@@ -123,16 +123,16 @@ def check_demo(out, cwd):
     y = ref.jrc().solve(t)
     f_ref = 1.0 / cycle_period(t[t >= 1.0], (y["V_pce"] + y["V_pci"])[t >= 1.0])
     assert 8.0 <= f_jr <= 13.0 and abs(f_jr - f_ref) <= 0.5 * res_jr, (f_jr, f_ref)
-    # 2. MPR step: the scipy reference with the same input samples (I = 3 for t_k < 30, linearly interpolated)
+    # 2. MPR step: the scipy reference with the same input samples (I = 3 for 10 <= t_k < 30, linearly interpolated)
     #    and start (the template's r = 0.01, v = -2, PyRates's values); RK4 at dt = 1e-3 vs DOP853: ~1e-10,
     #    printed to 6 decimals
     r0, peak, after = (number(rf"MPR: r before {FLOAT}, peak {FLOAT}, after the step {FLOAT}", out, g)
                        for g in (1, 2, 3))
     tk = np.arange(60_000) * 1e-3
-    samples = np.zeros(60_000)
-    samples[:30_000] = 3.0                                           # as the demo builds its input
+    samples = np.where((tk >= 10.0) & (tk < 30.0), 3.0, 0.0)         # as the demo builds its input
     sol = ref.qif(I=ref.sampled_input(samples, tk)).solve(np.arange(6000) * 0.01)
-    assert r0 == 0.01
+    # before the step the population has settled from r = 0.01 into the low state
+    assert r0 == pytest.approx(sol["r"][999], abs=2e-6) and r0 == pytest.approx(mpr_rates(-5.0, 15.0)[0], rel=1e-3)
     assert peak == pytest.approx(sol["r"].max(), abs=2e-6) and after == pytest.approx(sol["r"][-1], abs=2e-6)
     assert peak > 1.2 * mpr_rates(-5.0 + 3.0, 15.0)[-1]              # the overshoot of Montbrio et al., Fig. 2
     assert after == pytest.approx(mpr_rates(-5.0, 15.0)[-1], rel=1e-4)  # ends in the high state (bistable)
@@ -516,6 +516,42 @@ def check_ngnmm_paper(out, cwd):
     assert med > 2.0 and frac >= 0.9
 
 
+def check_sweep_ei_aal90(out, cwd):
+    # the overlaid stability boundary: at eps = 0 the homogeneous state is the isolated node, whose first Hopf
+    # point in I_ext_e is computed independently in NumPy (bisection on the leading eigenvalue, to 1e-10);
+    # printed with 4 significant digits
+    hopf0 = number(r"Hopf curve of the homogeneous state: I_ext_e = " + FLOAT + " at eps = 0", out)
+    assert hopf0 == pytest.approx(ref.ng_hopf_points(eps=0.0)[0][0], abs=1e-3)
+    # eps = 0, I_ext_e = 12: uncoupled identical PING nodes; the dominant frequency is the isolated node's gamma
+    # frequency (a 2000 ms DOP853 run of the equations in NumPy) to the Welch resolution of the quick run
+    resolution = number(r"frequency resolution: " + FLOAT + " Hz", out)
+    f_map = float(re.search(r"dominant_frequency: eps=0: \S+ \S+ " + FLOAT, out).group(1))
+    sol = solve_ivp(lambda t, y: ref.ng_rhs(y, 12.0, 0.0, 0.0, ref.NG), (0, 2000.0),
+                    [0.01, -2.0, 0.01, 0.01, -2.0, 0.01], method="DOP853", rtol=1e-10, atol=1e-12,
+                    t_eval=np.arange(0, 2000.0, 0.05))
+    f_node = 1000.0 / cycle_period(sol.t, sol.y[0])
+    assert abs(f_map - f_node) <= resolution, (f_map, f_node, resolution)
+    # and those uncoupled nodes stay nearly synchronous (identical dynamics, weak independent noise)
+    chi = float(re.search(r"synchrony: eps=0: \S+ \S+ " + FLOAT, out).group(1))
+    assert chi > 0.9
+
+
+def check_spiking_mpr_step(out, cwd):
+    # the network follows the firing-rate equations: worst relative rate error in the steady windows at N = 2000
+    # (the quick setting), within the finite-size scale ~ 5 N^-1/2 ~ 11 % (docs/spiking.md)
+    worst = number(r"worst relative error of the rate in the steady windows: " + FLOAT, out)
+    assert worst < 0.12
+    assert "N^-1/2 = 0.0224" in out and "high after" in out
+
+
+def check_spiking_ping(out, cwd):
+    net, mf = (float(x) for x in re.search(r"gamma frequency: network ([0-9.]+) Hz, mean field ([0-9.]+) Hz",
+                                           out).groups())
+    assert 30 < mf < 80 and abs(net - mf) < 0.03 * mf       # gamma band; the network at the mean field's frequency
+    for var in ("r_e", "r_i"):
+        assert number(rf"mean {var} .*relative error " + FLOAT, out) < 0.03
+
+
 CHECKS = {
     "demo": check_demo,
     "story_ei_node": check_story_ei_node,
@@ -525,6 +561,9 @@ CHECKS = {
     "story_spread": check_story_spread,
     "story_hubs": check_story_hubs,
     "cells_three_cell_chain": check_cells_three_cell_chain,
+    "sweep_ei_aal90": check_sweep_ei_aal90,
+    "spiking_mpr_step": check_spiking_mpr_step,
+    "spiking_ping": check_spiking_ping,
     "ngnmm_paper": check_ngnmm_paper,
 }
 

@@ -47,7 +47,9 @@ def _writable(path: Path) -> bool:
 def cache_subdir(name: str) -> Path:
     """``<cache root>/<name>``, created on demand; a temporary fallback (with a warning) if it is not writable.
 
-    >>> cache_subdir("doc-example").is_dir()
+    >>> import tempfile, neurodyn
+    >>> with neurodyn.set_options(cache_dir=tempfile.mkdtemp()):
+    ...     cache_subdir("kernels-example").is_dir()
     True
     """
     path = cache_root() / name

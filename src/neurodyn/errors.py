@@ -76,6 +76,24 @@ class ConvergenceError(AnalysisError):
     with the last step tried and a hint."""
 
 
+class UnrecordedVariableError(InputError):
+    """An observable reads a variable that the run does not record."""
+
+
+class SweepDefinitionError(NeurodynError, ValueError):
+    """A sweep store was written by a different sweep definition (it is not resumed; the message says what
+    differs)."""
+
+
+class DiskBudgetError(NeurodynError, OSError):
+    """A requested output would not fit on the disk that should hold it."""
+
+
+class ResultFileError(NeurodynError, ValueError):
+    """A results file cannot be trusted: it is damaged (a checksum or digest does not match), is not NetCDF-4,
+    or was not written by :func:`neurodyn.io.save`."""
+
+
 def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     """Format a 'did you mean' hint listing the choices closest to ``name``.
 
@@ -91,3 +109,7 @@ def close_matches(name: str, choices: Iterable[str], n: int = 5) -> str:
     shown = ", ".join(repr(c) for c in sorted(choices)[:20])
     more = "" if len(choices) <= 20 else f" (and {len(choices) - 20} more)"
     return f"valid choices: {shown}{more}"
+
+
+class NoSpikingCounterpartError(TemplateError, LookupError):
+    """A template has no microscopic spiking network that it reduces (:func:`neurodyn.spiking.spiking_counterpart`)."""

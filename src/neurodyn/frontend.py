@@ -51,8 +51,9 @@ class CircuitTemplate(_lang.CircuitTemplate):
 
     def update_var(self, node_vars: Mapping[str, Any] | None = None,
                    edge_vars: list | None = None) -> "CircuitTemplate":
-        """Change node variables (``{'p/qif_op/eta': -3.0}``, ``all/op/var`` allowed) and edge attributes
-        (``[(source, target, {'weight': 2.0})]``) in place, as PyRates does; returns the circuit itself."""
+        """Change node variables (``{'p/qif_op/eta': -3.0}``; ``all/op/var`` with one value, or an array of
+        one value per node as in PyRates) and edge attributes (``[(source, target, {'weight': 2.0})]``) in
+        place, as PyRates does; returns the circuit itself."""
         self._assign(_lang.CircuitTemplate.update_var(self, node_vars=node_vars, edge_vars=edge_vars))
         return self
 

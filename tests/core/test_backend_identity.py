@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import neurodyn as nd
-from neurodyn.backends.c.build import find_compiler
+from neurodyn.backends.cbuild import find_compiler
 from neurodyn.errors import SolverError
 from neurodyn.lang.templates import CircuitTemplate
 from neurodyn.lang.yaml_io import library_index

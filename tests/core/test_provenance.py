@@ -1,8 +1,6 @@
 """Every result carries its provenance: version, hashes, backend, solver settings, seed."""
 import datetime
 
-import numpy as np
-import pytest
 
 import neurodyn as nd
 from ndcore_models import oscillator_circuit, ou_circuit

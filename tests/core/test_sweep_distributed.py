@@ -2,7 +2,8 @@
 
 Must hold: the distributed sweep equals the single-machine sweep exactly (each parameter set is an independent
 copy of the circuit, so splitting the sets into chunks changes nothing without noise), also across real worker
-processes (the templates travel pickled); noisy sweeps are reproducible for a given seed and chunking.
+processes (the templates travel pickled); noisy sweeps are reproducible for a given seed, whatever the chunking
+(each parameter set draws from its own seed).
 """
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ def test_noisy_distributed_sweep_is_reproducible(client):
     assert np.array_equal(a["v"].values, b["v"].values)
     assert not np.array_equal(a["v"].values, c["v"].values)
     assert a.attrs["seed"] == "11" and "3 chunks" in a.attrs["distributed"]
+    # each set draws from its own seed, so neither the chunking nor the cluster changes anything
+    local = sweep("qif", ETA, **kw)
+    one_chunk = sweep("qif", ETA, client=client, chunk_size=7, **kw)
+    assert np.array_equal(a["v"].values, local["v"].values)
+    assert np.array_equal(one_chunk["v"].values, local["v"].values)
+    assert np.array_equal(a["noise_seed"].values, local["noise_seed"].values)
 
 
 def test_bad_chunking_is_refused(client):

@@ -30,6 +30,7 @@ run or differs by more than 1e-6 relatively.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -55,8 +56,17 @@ def make_package(tmp: Path) -> Path:
     for folder in [pkg, *[p for p in pkg.rglob("*") if p.is_dir()]]:
         (folder / "__init__.py").write_text("")
     for f in pkg.rglob("*.yaml"):
-        f.write_text(f.read_text().replace("model_templates.", PACKAGE + "."))
+        text = f.read_text().replace("model_templates.", PACKAGE + ".")
+        # units are neurodyn's extension of the format ({default: ..., unit: ...}); PyRates has none, so its
+        # copy keeps only the declarations themselves (equations and values are untouched)
+        text, n = UNIT_DECLARATION.subn(r"\1", text)
+        if re.search(r"\bunit:", text) and f.name != "index.yaml":
+            raise RuntimeError(f"{f}: a unit declaration not in the form {{default: ..., unit: ...}}")
+        f.write_text(text)
     return pkg
+
+
+UNIT_DECLARATION = re.compile(r'\{default: ([^{},]+), unit: "[^"]*"\}')
 
 
 def step_input(T, dt, t_on, t_off, amp):

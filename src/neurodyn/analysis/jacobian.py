@@ -358,7 +358,7 @@ class SymbolicSystem:
         if not gradient:
             return val
         D = np.array(fg(xv, pv), dtype=complex)
-        grad, j, n = [], 0, len(self._states)
+        grad, n = [], len(self._states)
         zc = {}
         for k, (_, _, _, _, c) in enumerate(self._states):
             if c:

@@ -44,7 +44,7 @@ def generator_fingerprint(backend: str = "numba") -> str:
     files = [_HERE / "plan.py", _HERE / "printing.py", _HERE / "layout.py", ir_dir / "hoist.py", ir_dir / "types.py",
              ir_dir / "build.py", ir_dir / "passes.py"]
     if backend == "c":
-        files += [_HERE / "c" / "codegen.py", _HERE / "c" / "nd_runtime.h", _HERE / "c" / "build.py"]
+        files += [_HERE / "c" / "codegen.py", _HERE / "c" / "nd_runtime.h", _HERE / "c" / "__init__.py"]
     else:
         files += [_HERE / "pysource.py", _HERE / "numba" / "runtime.py", _HERE / "numpy" / "runtime.py"]
     return source_hash(tuple(files), length=10)

@@ -87,8 +87,25 @@ def _find(cc_env: str | None) -> Compiler | None:
 
 
 def find_compiler() -> Compiler | None:
-    """The C compiler to use (``$CC`` first, then cc, gcc, clang), or None if there is none."""
+    """The C compiler to use: the ``cc`` setting (:mod:`neurodyn.config`, ``NEURODYN_CC``; 'none' means no C
+    compiler), else ``$CC``, cc, gcc or clang on the PATH; None if there is none."""
+    from neurodyn.config import get_option
+    choice = get_option("cc")
+    if choice is not None:
+        if str(choice).strip().lower() in ("none", "off", "0", "false", "no"):
+            return None
+        return _find_exactly(str(choice))
     return _find(os.environ.get("CC") or None)
+
+
+@functools.lru_cache(maxsize=None)
+def _find_exactly(name: str) -> Compiler | None:
+    path = shutil.which(name)
+    if not path:
+        return None
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return Compiler(real, f"{real}:{st.st_size}:{st.st_mtime_ns}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -138,7 +155,8 @@ def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdi
     import tempfile
     d = library_dir(subdir)
     key = f"{name}-{_key(source if key is None else key, flags, cc)}"
-    with tempfile.TemporaryDirectory(dir=d, prefix=".build-") as tmp:
+    # ignore_cleanup_errors: a concurrent 'neurodyn cache --clear' may have removed the folder already
+    with tempfile.TemporaryDirectory(dir=d, prefix=".build-", ignore_cleanup_errors=True) as tmp:
         (Path(tmp) / "kernel.c").write_text(source)
         out = None
         for fl in (flags, _PORTABLE) if flags == DEFAULT_FLAGS else (flags,):
@@ -209,8 +227,15 @@ def load_source(source, name: str, *, key: str | None = None, flags: tuple = DEF
         except OSError as exc:
             warnings.warn(f"neurodyn: compiled library {lib} does not load ({exc}); rebuilding it",
                           RuntimeWarning, stacklevel=2)
-    path = build_library(source() if callable(source) else source, name, flags=flags, subdir=subdir,
-                         key=key)
+    text = source() if callable(source) else source
+    for attempt in (1, 2):
+        try:
+            path = build_library(text, name, flags=flags, subdir=subdir, key=key)
+            break
+        except FileNotFoundError:
+            # the cache folder was deleted while this build ran ('neurodyn cache --clear'): build again, once
+            if attempt == 2:
+                raise
     try:
         return ctypes.CDLL(str(path))
     except OSError as exc:

@@ -122,7 +122,7 @@ def _as_complex_aware(values: list) -> np.ndarray:
 
 
 def _gamma_chain_node(order: int, rate: float) -> NodeTemplate:
-    eqs = [f"x1' = a*(u - x1)"] + [f"x{k}' = a*(x{k - 1} - x{k})" for k in range(2, order + 1)]
+    eqs = ["x1' = a*(u - x1)"] + [f"x{k}' = a*(x{k - 1} - x{k})" for k in range(2, order + 1)]
     variables = {f"x{k}": "variable(0.0)" for k in range(1, order + 1)}
     variables[f"x{order}"] = "output(0.0)"
     variables.update(a=float(rate), u="input(0.0)")
@@ -194,14 +194,16 @@ def build_ir(circuit: CircuitTemplate, driven: Mapping[str, object] | None = Non
             src_in = [i for i, v in mapped.items() if v == "source"] or [i for i in ins if i not in mapped][:1]
             if not src_in:
                 raise TemplateError(f"edge template {et.name!r}: cannot tell which input receives the source")
+            # as PyRates composes an edge with a template: the source reaches the edge operator undelayed, and the
+            # operator's output reaches the target with the edge's weight, delay and spread
             for i in src_in:
-                plain_edges.append((sn, sv, ename, i, 1.0, e.delay, e.spread))
+                plain_edges.append((sn, sv, ename, i, 1.0, None, None))
             for i, v in mapped.items():
                 if v != "source":
                     n2, v2 = split(v, "edge input", e)
                     plain_edges.append((n2, v2, ename, i, 1.0, None, None))
             tn, tv = split(e.target, "target", e)
-            plain_edges.append((ename, outs[0], tn, tv, e.weight, None, None))
+            plain_edges.append((ename, outs[0], tn, tv, e.weight, e.delay, e.spread))
         else:
             tn, tv = split(e.target, "target", e)
             plain_edges.append((sn, sv, tn, tv, e.weight, e.delay, e.spread))

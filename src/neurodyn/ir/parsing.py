@@ -9,7 +9,8 @@ quantity. Accepted forms (PyRates's syntax)::
 
 ``^`` means power. Known functions: exp, log, sqrt, sin, cos, tan, sinh, cosh, tanh, arcsin, arccos, arctan,
 abs / absv, sign, conj, real, imag, angle, sigmoid (logistic 1/(1+exp(-x))), heaviside, max, min. The names
-``pi`` and ``t`` (time) are predefined.
+``pi``, ``e`` (Euler's number) and ``t`` (time) are predefined. None of these names can be declared as a variable
+(the one list is :mod:`neurodyn.lang.names`).
 
 Examples
 --------
@@ -29,11 +30,12 @@ import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from neurodyn.errors import EquationError, close_matches
+from neurodyn.lang.names import CONSTANT_NAMES, FUNCTION_NAMES, RESERVED_NAMES, TIME_NAME
 from neurodyn.lang.terms import replace_term  # noqa: F401  (part of this module's API)
 
 __all__ = ["Equation", "parse_equation", "parse_expression", "replace_term", "FUNCTIONS", "TIME"]
 
-TIME = sp.Symbol("t", real=True)
+TIME = sp.Symbol(TIME_NAME, real=True)
 
 
 def _sigmoid(x):
@@ -52,9 +54,11 @@ FUNCTIONS = {
     "sigmoid": _sigmoid, "heaviside": lambda x: sp.Heaviside(x, sp.Rational(1, 2)),
     "max": sp.Max, "min": sp.Min, "maximum": sp.Max, "minimum": sp.Min,
 }
-CONSTANTS = {"pi": sp.pi}
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
 #: names that cannot be used for variables
-RESERVED = set(FUNCTIONS) | set(CONSTANTS) | {"t"}
+RESERVED = set(RESERVED_NAMES)
+if set(FUNCTIONS) != FUNCTION_NAMES or set(CONSTANTS) != CONSTANT_NAMES:  # pragma: no cover - a coding error
+    raise ImportError("neurodyn.ir.parsing and neurodyn.lang.names disagree on the predefined names")
 
 _ODE_DDT = re.compile(r"^\s*d\s*/\s*dt\s*\*\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 _ODE_PRIME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*'\s*$")
@@ -107,7 +111,7 @@ def _parse_cached(text: str, names: frozenset) -> sp.Expr:
     local = {n: sp.Symbol(n) for n in names}
     local.update(FUNCTIONS)
     local.update(CONSTANTS)
-    local["t"] = TIME
+    local[TIME_NAME] = TIME
     return parse_expr(text.replace("^", "**"), local_dict=local, transformations=standard_transformations,
                       evaluate=True)
 

@@ -20,6 +20,13 @@ from neurodyn.ir.types import CircuitIR, GroupIR, ProjectionIR, VarIR
 
 __all__ = ["assemble_ir"]
 
+def _outside_real_functions(expr):
+    """``expr`` with every |x|, re x, im x and arg x replaced by a real placeholder: what is left decides whether
+    the expression can be complex (r = (1 - |z|^2)/(pi |1 + z|^2) is real although z is complex)."""
+    funcs = expr.atoms(sp.Abs, sp.re, sp.im, sp.arg)
+    return expr.xreplace({f: sp.Dummy(real=True) for f in funcs}) if funcs else expr
+
+
 def _propagate_dtypes(groups: list[GroupIR], projections: list[ProjectionIR]) -> list[GroupIR]:
     cplx = {(gi, v.sym) for gi, g in enumerate(groups) for v in g.variables
             if v.dtype == "complex" or (v.sym in g.values and np.iscomplexobj(g.values[v.sym])
@@ -33,8 +40,9 @@ def _propagate_dtypes(groups: list[GroupIR], projections: list[ProjectionIR]) ->
                     continue
                 is_c = False
                 if v.expr is not None:
-                    syms = {str(s) for s in v.expr.free_symbols}
-                    is_c = bool(v.expr.has(sp.I)) or any((gi, s) in cplx for s in syms)
+                    outer = _outside_real_functions(v.expr)
+                    syms = {str(s) for s in outer.free_symbols}
+                    is_c = bool(outer.has(sp.I)) or any((gi, s) in cplx for s in syms)
                 if v.kind == "input":
                     is_c = any((gi, s) in cplx for s in v.links) or any(
                         (p.source[0], p.source[1]) in cplx for p in projections if p.target == (gi, v.sym))

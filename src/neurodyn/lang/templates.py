@@ -20,10 +20,12 @@ from dataclasses import dataclass, field, replace as dc_replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import numpy as np
+
 from neurodyn.errors import TemplateError, VariablePathError, close_matches
 from neurodyn.lang.terms import replace_term
-from neurodyn.lang.variables import Declaration, parse_declaration
-from neurodyn.lang.yaml_io import BASE_KINDS, TemplateSource, resolve
+from neurodyn.lang.variables import Declaration, parse_declaration, parse_number
+from neurodyn.lang.yaml_io import BASE_KINDS, TemplateSource, file_reference, resolve
 
 __all__ = ["OperatorTemplate", "NodeTemplate", "EdgeTemplate", "EdgeSpec", "MatrixEdges", "CircuitTemplate",
            "template_from_yaml"]
@@ -55,6 +57,24 @@ class _Picklable:
             object.__setattr__(self, k, MappingProxyType(v) if k in proxies else v)
 
 
+def _scalar_value(v, old: Declaration, where: str) -> tuple:
+    """(value, dtype) of a new value for ``old``: a real or complex number, never silently cast."""
+    import numpy as np
+    if isinstance(v, str):
+        v, dtype = parse_number(v, f"{where}: variable {old.name!r}")
+        return (complex(v), "complex") if dtype == "complex" or old.dtype == "complex" else (v, old.dtype)
+    arr = np.asarray(v)
+    if arr.ndim != 0:
+        raise TemplateError(f"{where}: variable {old.name!r} takes one number, got an array of shape {arr.shape}; "
+                            f"for one value per node pass it to CircuitTemplate.update_var with an 'all/...' or "
+                            f"node path")
+    if isinstance(v, (bool, np.bool_)) or arr.dtype.kind not in "iufc":
+        raise TemplateError(f"{where}: variable {old.name!r} takes a number, got {v!r}")
+    if arr.dtype.kind == "c" or old.dtype == "complex":
+        return complex(arr.item()), "complex"
+    return float(arr.item()), old.dtype
+
+
 # ----------------------------------------------------------------------------------------------------- operator
 @dataclass(frozen=True, eq=False)
 class OperatorTemplate(_Picklable):
@@ -83,8 +103,7 @@ class OperatorTemplate(_Picklable):
         object.__setattr__(self, "equations", tuple(str(e) for e in equations))
         decls = {}
         for vname, raw in dict(variables).items():
-            decls[str(vname)] = raw if isinstance(raw, Declaration) else parse_declaration(
-                str(vname), raw, path or f"operator {name!r}")
+            decls[str(vname)] = parse_declaration(str(vname), raw, path or f"operator {name!r}")
         object.__setattr__(self, "variables", MappingProxyType(decls))
         object.__setattr__(self, "path", path)
 
@@ -142,8 +161,7 @@ class OperatorTemplate(_Picklable):
                 raise VariablePathError(f"operator {self.name!r} has no variable {k!r}; "
                                         f"{close_matches(k, decls)}")
             old = decls[k]
-            val = complex(v) if (old.dtype == "complex" or isinstance(v, complex)) else float(v)
-            decls[k] = Declaration(k, old.kind, val, "complex" if isinstance(val, complex) else old.dtype)
+            decls[k] = Declaration(k, old.kind, *_scalar_value(v, old, f"operator {self.name!r}"), old.unit)
         return OperatorTemplate(self.name, self.equations, decls, path=self.path)
 
     def structure_key(self) -> tuple:
@@ -220,6 +238,31 @@ class EdgeTemplate(NodeTemplate):
         return f"<EdgeTemplate {self.name!r}: operators {[o.name for o in self.operators]}>"
 
 
+#: attributes every edge may have
+EDGE_KEYS = ("weight", "delay", "spread")
+
+
+def _check_edge_keys(data: Mapping, template, where: str) -> None:
+    """Every key of an edge's mapping is an edge attribute, or (with an edge template) one of its variables
+    written ``template/operator/variable``; anything else is a TemplateError naming the valid keys."""
+    tname = getattr(template, "name", None) if template is not None and not isinstance(template, str) else template
+    for key in data:
+        key = str(key)
+        if key in EDGE_KEYS:
+            continue
+        if tname is not None and key.count("/") == 2 and key.split("/")[0] == str(tname).rpartition(".")[2]:
+            if isinstance(template, NodeTemplate):
+                _, op, var = key.split("/")
+                names = {f"{template.name}/{o.name}/{v}" for o in template.operators for v in o.variables}
+                if key not in names:
+                    raise TemplateError(f"{where}: edge template {template.name!r} has no variable {key!r}; "
+                                        f"{close_matches(key, sorted(names))}")
+            continue
+        valid = list(EDGE_KEYS) + ([f"{str(tname).rpartition('.')[2]}/<operator>/<variable>"] if tname else [])
+        raise TemplateError(f"{where}: unknown edge key {key!r}; valid keys: {', '.join(valid)} "
+                            f"({close_matches(key, EDGE_KEYS)})")
+
+
 @dataclass(frozen=True)
 class EdgeSpec(_Picklable):
     """One edge: ``source`` and ``target`` are ``node/operator/variable`` paths.
@@ -246,7 +289,11 @@ class EdgeSpec(_Picklable):
                                 f"delay: ...}}], got {item!r}")
         src, tgt = str(item[0]), str(item[1])
         tmpl = item[2] if len(item) > 2 else None
+        if len(item) > 3 and item[3] is not None and not isinstance(item[3], Mapping):
+            raise TemplateError(f"{where}: edge {src} -> {tgt}: the fourth entry must be a mapping such as "
+                                f"{{weight: 1.0, delay: 0.002}}, got {item[3]!r}")
         data = dict(item[3]) if len(item) > 3 and item[3] else {}
+        _check_edge_keys(data, tmpl, f"{where}: edge {src} -> {tgt}")
         w = data.pop("weight", 1.0)
         d = data.pop("delay", None)
         s = data.pop("spread", None)
@@ -397,13 +444,35 @@ class CircuitTemplate(_Picklable):
     # -- updates ------------------------------------------------------------------------------------------
     def update_var(self, node_vars: Mapping[str, Any] | None = None,
                    edge_vars: list | None = None) -> "CircuitTemplate":
-        """Return a new circuit with node variables (``{'p/qif_op/eta': -3.0}``, ``all/op/var`` allowed) and
-        edge attributes (``[(source, target, {'weight': 2.0})]``) changed. The template itself is unchanged."""
+        """Return a new circuit with node variables and edge attributes changed; the template itself is unchanged.
+
+        ``node_vars`` maps paths to values: ``{'p/qif_op/eta': -3.0}``; a path that matches several nodes
+        (``all/op/var``) takes one value for all of them or, as in
+        PyRates, an array of one value per matched node, in the order of :meth:`flat_nodes`. ``edge_vars`` is
+        ``[(source, target, {'weight': 2.0})]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = CircuitTemplate.from_yaml("kmo_2coupled").update_var(node_vars={"all/phase_op/omega": np.array([1.0, 2.0])})
+        >>> [n.operator("phase_op").variables["omega"].value for n in c.flat_nodes().values()]
+        [1.0, 2.0]
+        """
+        import numpy as np
         nodes = self.flat_nodes()
         per_node: dict[str, dict] = {}
         for path, value in dict(node_vars or {}).items():
-            for nname, opvar in self._expand_path(path, nodes):
-                per_node.setdefault(nname, {})[opvar] = value
+            hits = self._expand_path(path, nodes)
+            values = [value] * len(hits)
+            if not isinstance(value, str) and np.ndim(value) > 0:
+                arr = np.asarray(value)
+                if arr.ndim != 1 or arr.shape[0] != len(hits):
+                    raise VariablePathError(
+                        f"update_var: {path!r} matches {len(hits)} node(s) ({[h[0] for h in hits][:6]}), so it takes "
+                        f"one value or an array of {len(hits)} (one per node, in that order); got shape {arr.shape}")
+                values = list(arr)
+            for (nname, opvar), v in zip(hits, values):
+                per_node.setdefault(nname, {})[opvar] = v
         new_nodes = {k: (v.with_values(per_node[k]) if k in per_node else v) for k, v in nodes.items()}
         edges = self.flat_edges()
         for item in edge_vars or []:
@@ -560,7 +629,10 @@ _CACHE: dict = {}
 def template_from_yaml(name: str):
     """Load any template (operator, node, edge or circuit) by name or path.
 
+    A path to a YAML file (``my_model.yaml``) stands for the file's only circuit or, without circuits, its
+    only node; otherwise the error lists the names to write (``my_model.yaml/Name``).
+
     Results are cached per file and name; templates are immutable, so sharing them is safe.
     """
     _CACHE.clear()  # files may have changed between calls; within one call sharing is kept
-    return _build(str(name), None)
+    return _build(file_reference(str(name)) or str(name), None)

@@ -28,7 +28,7 @@ import yaml
 from neurodyn.errors import TemplateError, TemplateNotFoundError, close_matches
 
 __all__ = ["LIBRARY_ROOT", "TemplateSource", "load_yaml_file", "resolve", "set_model_templates_root",
-           "split_reference", "library_index", "BASE_KINDS"]
+           "split_reference", "library_index", "BASE_KINDS", "template_kind", "file_reference"]
 
 LIBRARY_ROOT = Path(__file__).resolve().parent.parent / "library"
 BASE_KINDS = ("OperatorTemplate", "NodeTemplate", "EdgeTemplate", "CircuitTemplate")
@@ -71,7 +71,28 @@ def _construct_str(loader, node):
     return value
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping repeats a key (YAML itself would keep the last value and drop the others without a word)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:           # unhashable key: let PyYAML report it
+            continue
+        if first is not None:
+            raise DuplicateKeyError(
+                None, None, f"duplicate key {key!r} (first at line {first.line + 1}); YAML would keep only the last "
+                            f"value: remove or rename one of them", key_node.start_mark)
+        seen[key] = key_node.start_mark
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 class TemplateSource:
@@ -105,7 +126,8 @@ def _load(path: str, mtime: float) -> TemplateSource:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        raise TemplateError(f"{loc}: YAML syntax error: {getattr(exc, 'problem', exc)}") from None
+        what = "" if isinstance(exc, DuplicateKeyError) else "YAML syntax error: "
+        raise TemplateError(f"{loc}: {what}{getattr(exc, 'problem', exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -146,11 +168,15 @@ def _file_candidates(head: str, base_dirs: list[Path]) -> list[Path]:
         cands.append(root.joinpath(*rel).with_suffix(".yml") if rel else root)
         return cands
     variants = [head]
-    if "/" not in head and os.sep not in head:
+    if "/" not in head and os.sep not in head and not head.startswith("."):
         variants.append(head.replace(".", "/"))
     for d in base_dirs:
         for v in variants:
+            if v in (".", ".."):
+                continue
             p = Path(v) if os.path.isabs(v) else d / v
+            if not p.name:
+                continue
             if p.suffix in (".yaml", ".yml"):
                 cands.append(p)
             else:
@@ -218,4 +244,64 @@ def resolve(name: str, context: TemplateSource | None = None) -> tuple[TemplateS
     known = list(index) + (list(context.definitions) if context is not None else [])
     where = f" (referenced in {context.path})" if context is not None else ""
     looked = f" Looked for files: {', '.join(tried[:6])}." if tried else ""
-    raise TemplateNotFoundError(f"template {name!r} not found{where}.{looked} {close_matches(name, known)}")
+    hint = close_matches(name, known)
+    if tail in index and name != tail:
+        hint = (f"The bundled template is written {tail!r}, without a path; a template in your own file is "
+                f"written 'path/to/file.yaml' (when the file holds one circuit) or 'path/to/file.yaml/Name'.")
+    raise TemplateNotFoundError(f"template {name!r} not found{where}.{looked} {hint}")
+
+
+def template_kind(source: TemplateSource, name: str, seen: tuple = ()) -> str:
+    """The base kind ('OperatorTemplate', 'NodeTemplate', 'EdgeTemplate' or 'CircuitTemplate') of template
+    ``name`` of ``source``, following its ``base:`` chain without building anything."""
+    defn = source.definitions.get(name)
+    base = defn.get("base") if isinstance(defn, dict) else None
+    if base is None:
+        raise TemplateError(f"{source.where(name)}: template {name!r} has no 'base:'; use one of {BASE_KINDS} or "
+                            f"the name of a template to inherit from")
+    if base in BASE_KINDS:
+        return str(base)
+    key = f"{source.path}:{name}"
+    if key in seen:
+        raise TemplateError(f"{source.where(name)}: template {name!r} inherits from itself")
+    parent_src, parent, _ = resolve(str(base), source)
+    return template_kind(parent_src, parent, seen + (key,))
+
+
+def file_reference(name: str) -> str | None:
+    """``name`` as ``file/Template`` when it names a YAML file rather than a template in it, else None.
+
+    A file holding one circuit stands for that circuit; with no circuit, one node stands for the node. When
+    the choice is not clear the error lists what to write instead.
+
+    Raises
+    ------
+    TemplateNotFoundError
+        If the file holds several circuits (or no circuit and several nodes, or neither).
+    """
+    p = Path(os.path.expanduser(str(name)))
+    if p.suffix not in (".yaml", ".yml"):
+        if not (str(name).startswith((".", "/", "~")) or os.sep in str(name)):
+            return None
+        cands = [c for c in (p.with_name(p.name + ".yaml"), p.with_name(p.name + ".yml")) if c.is_file()]
+        if not cands or p.exists():
+            return None
+        p = cands[0]
+    if not p.is_file():
+        return None
+    src = load_yaml_file(p)
+    kinds = {n: template_kind(src, n) for n in src.definitions}
+    circuits = [n for n, k in kinds.items() if k == "CircuitTemplate"]
+    nodes = [n for n, k in kinds.items() if k == "NodeTemplate"]
+    pick = circuits if circuits else nodes
+    if len(pick) == 1:
+        return f"{p}/{pick[0]}"
+    if not pick:
+        found = ", ".join(f"{n} ({k})" for n, k in kinds.items()) or "nothing"
+        raise TemplateNotFoundError(
+            f"{p} defines no circuit or node to run (it defines {found}). Add a node, e.g.\n"
+            f"  my_pop:\n    base: NodeTemplate\n    operators: [my_op]\n"
+            f"(see docs/core.md, 'A model from scratch'), then run '{p}' or '{p}/my_pop'.")
+    what = "circuits" if circuits else "nodes"
+    raise TemplateNotFoundError(f"{p} defines several {what} ({', '.join(pick)}); name one: "
+                                + " or ".join(repr(f"{p}/{n}") for n in pick))

@@ -10,7 +10,7 @@ Examples
 from neurodyn.network.connectome import NORMALISATIONS, TVB_DATA_CONNECTOMES, Connectome
 from neurodyn.network.formats import load_connectome, read_aal_table
 
-from neurodyn.network.builder import BrainNetwork, Coupling, Stimulus
+from neurodyn.network.builder import BrainNetwork, Coupling, NetworkRun, Stimulus, node_template
 
 __all__ = ["Connectome", "load_connectome", "read_aal_table", "NORMALISATIONS", "TVB_DATA_CONNECTOMES",
-           "BrainNetwork", "Coupling", "Stimulus"]
+           "BrainNetwork", "Coupling", "NetworkRun", "Stimulus", "node_template"]

@@ -31,7 +31,7 @@ from neurodyn.network.formats import load_connectome
 from neurodyn.simulate import Model, compile_model
 from neurodyn.simulate.grid import TimeGrid
 
-__all__ = ["Coupling", "Stimulus", "BrainNetwork", "node_template"]
+__all__ = ["Coupling", "Stimulus", "BrainNetwork", "NetworkRun", "node_template"]
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,29 @@ class BrainNetwork:
                                               zero_delays="history" if self.delay_mode == "step" else "instant")
         return self._models[key]
 
+    # ------------------------------------------------------------------------------------------ variants
+    def variant(self, global_coupling: float | None = None, speed: float | None = None) -> "BrainNetwork":
+        """The same network with every coupling gain multiplied by ``global_coupling`` and/or another conduction
+        ``speed`` (the single network a sweep point over those axes stands for).
+
+        >>> import numpy as np
+        >>> net = BrainNetwork("ei_ping_pop", Connectome(np.ones((2, 2))), Coupling("ei_ping_op/s_e", "ei_ping_op/s_net", 2.0))
+        >>> net.variant(global_coupling=0.5).couplings[0].gain
+        1.0
+        """
+        g = 1.0 if global_coupling is None else float(global_coupling)
+        if not np.isfinite(g):
+            raise InputError(f"global_coupling must be finite, got {global_coupling!r}")
+        couplings = [Coupling(c.source, c.target, c.gain * g) if global_coupling is not None else c
+                     for c in self.couplings]
+        return BrainNetwork(self.node, self.connectome, couplings, speed=self.speed if speed is None else speed,
+                            delay_mode=self.delay_mode, name=self.name)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_models"] = {}          # compiled models stay in the process that built them
+        return state
+
     # ------------------------------------------------------------------------------------------ running
     def _per_region(self, path: str, value) -> dict:
         arr = np.asarray(value)
@@ -186,80 +209,33 @@ class BrainNetwork:
             raise InputError(f"values for {path!r} must be a scalar or one per region ({n}), got shape {arr.shape}")
         return {f"{r}/{path}": x for r, x in zip(self.region_names, arr)}
 
-    def simulate(self, simulation_time: float, step_size: float, variables: Sequence[str] | None = None,
-                 solver: str = "heun", sampling_step_size: float | None = None, params: Mapping | None = None,
-                 noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
-                 initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
-                 fc: str | None = None, psd: Mapping | str | None = None, store: bool = True, memory_limit: float | None = 2e9,
-                 bounds: Mapping | None = None, backend: str | None = None, progress: bool | None = None,
-                 discard: float = 0.0) -> xr.Dataset:
-        """Simulate the network.
+    def default_variables(self) -> list[str]:
+        """The node's declared outputs ('op/var'), recorded when ``variables`` is not given."""
+        return [f"{o.name}/{v}" for o in self.node.operators for v, d in o.variables.items() if d.kind == "output"]
 
-        Parameters
-        ----------
-        simulation_time, step_size : float
-        variables : list of 'op/var', optional
-            Variables recorded in every region (default: the node's declared outputs).
-        solver : str
-            Any fixed-step solver of the core ('heun' default; with ``noise``: stochastic Heun).
-        sampling_step_size : float, optional
-            Output interval (multiple of ``step_size``).
-        params : dict {'op/var': scalar or array per region}, optional
-            Parameter values (heterogeneity when an array).
-        noise : dict {'op/var': sigma (scalar or per region)}, optional
-            Additive white noise on state variables; ``seed`` makes it reproducible.
-        stimuli : list of Stimulus
-        initial : dict {'op/var': scalar or per-region array}, 'random', or None
-            Initial state; 'random' draws each state uniformly within +-10 % around its default (``seed``).
-        bold : True or dict, optional
-            Balloon-Windkessel BOLD computed during the run from ``variable`` (default: first recorded variable):
-            dict(variable='op/var', tr=2.0 (seconds), params='spm', time_unit='ms' (the model's time unit)).
-        fc : 'op/var', optional
-            Functional connectivity (Pearson) of this variable over the run, accumulated on the fly.
-        psd : 'op/var' or dict, optional
-            Welch power spectrum per region of a recorded variable, accumulated on the fly (equal to
-            ``scipy.signal.welch`` of the sampled trajectory), and the dominant frequency per region:
-            dict(variable='op/var', nperseg=samples (default: 1 s of samples, at most 4096),
-            band=(low, high) in Hz for the dominant frequency, time_unit='ms').
-        store : bool
-            Keep the sampled trajectories (False: only reduced observables).
-        memory_limit : float, optional
-            Bytes the stored trajectories may take; above it a MemoryBudgetError says how large they would be.
-        bounds : dict {'op/var': (low, high)}, optional
-            Clip states after every stage.
-        discard : float
-            Initial transient (model time units) left out of the observables computed during the run: temporal
-            means, ``fc`` and ``psd`` use the samples with t >= discard only (the stored trajectories and BOLD,
-            whose haemodynamics need the whole input, keep everything).
-
-        Returns
-        -------
-        xarray.Dataset with one (time, region) variable per recorded variable (if ``store``), ``mean_<var>``
-        (region), ``fc`` (region, region_2), ``bold`` (bold_time, region), ``psd`` (frequency in Hz, region)
-        and ``dominant_frequency`` (region) as requested; provenance in attrs.
-        """
+    def prepare(self, simulation_time: float, step_size: float, variables: Sequence[str] | None = None,
+                sampling_step_size: float | None = None, params: Mapping | None = None, noise: Mapping | None = None,
+                seed: int | None = None, stimuli: Sequence[Stimulus] = (), initial: Mapping | str | None = None,
+                bounds: Mapping | None = None, backend: str | None = None, discard: float = 0.0) -> "NetworkRun":
+        """Resolve the arguments of :meth:`simulate` into the paths, values and columns of one run of the
+        compiled model (what :meth:`simulate` and the sweeps hand to :meth:`Model.run_array`)."""
         n = self.connectome.n_regions
         if variables is None:
-            variables = [f"{o.name}/{v}" for o in self.node.operators for v, d in o.variables.items()
-                         if d.kind == "output"]
+            variables = self.default_variables()
         variables = list(variables)
         names = [v.split("/")[-1] for v in variables]
         if len(set(names)) != len(names):
             names = [v.replace("/", "_") for v in variables]
-        # the time grid and the memory the run will take are checked before anything is allocated
+        # the time grid, and the memory of the stimulus series, are checked before anything is allocated
         grid = TimeGrid.of(simulation_time, step_size, sampling_step_size)
         n_steps = grid.n_steps
-        from neurodyn.memory import check_output_memory
-        complex_node = any(d.dtype == "complex" for o in self.node.operators for d in o.variables.values())
-        if store and memory_limit is not None:
-            check_output_memory(grid.n_samples, n, len(variables), np.complex128 if complex_node else np.float64,
-                                budget=memory_limit, sample_step=grid.sampling_step_size)
         stim_cols = {f"{self.region_names[self.region_index(r)]}/{s.target}" for s in stimuli for r in s.regions}
         if stim_cols:
-            check_output_memory(n_steps, len(stim_cols), 1, budget=memory_limit)   # one stimulus value per step
+            from neurodyn.memory import check_output_memory
+            check_output_memory(n_steps, len(stim_cols), 1)          # one stimulus value per step and column
         # inputs from stimuli: one column per stimulated region and target
         driven_cols: dict[str, np.ndarray] = {}
-        t = np.arange(n_steps) * step_size if stim_cols else None
+        t = np.arange(n_steps) * step_size if stimuli else None
         for s in stimuli:
             for r in s.regions:
                 path = f"{self.region_names[self.region_index(r)]}/{s.target}"
@@ -290,26 +266,108 @@ class BrainNetwork:
             noise_paths.update({f"{r}/{path}": x for r, x in zip(self.region_names, arr)})
         run_bounds = {f"all/{p}": b for p, b in dict(bounds or {}).items()}
         outputs = {f"{v}\x00{r}": f"{r}/{v}" for v in variables for r in self.region_names}
-        ds_ = grid.sampling_step_size
+        ds_, n_samples = grid.sampling_step_size, grid.n_samples
         T = float(simulation_time)
         if not (np.isfinite(discard) and 0.0 <= float(discard) < T):
             raise InputError(f"discard must be in [0, simulation_time = {T:g}) (model time units), got {discard!r}")
-        reducers = _Reducers(self, variables, names, bold, fc, ds_, psd, discard=float(discard), duration=T)
-        res = model.run_array(simulation_time, step_size, outputs=outputs, inputs=driven_cols, solver=solver,
-                              sampling_step_size=sampling_step_size, noise=noise_paths or None, seed=seed,
-                              params=run_params, initial_state=init, delay_mode=self.delay_mode,
-                              progress=progress, bounds=run_bounds or None, input_interpolation="step",
-                              on_chunk=reducers.update if reducers.active else None, store=store)
+        from neurodyn.observables import RunContext
+        context = RunContext(sample_period=ds_, n_samples=n_samples, channels={v: n for v in variables},
+                             names=dict(zip(variables, names)), discard=float(discard), channel_dim="region",
+                             labels=tuple(self.labels))
+        columns = {v: slice(k * n, (k + 1) * n) for k, v in enumerate(variables)}
+        return NetworkRun(model, variables, names, outputs, driven_cols, run_params, init, noise_paths, run_bounds,
+                          context, columns)
+
+    def simulate(self, simulation_time: float, step_size: float, variables: Sequence[str] | None = None,
+                 solver: str = "heun", sampling_step_size: float | None = None, params: Mapping | None = None,
+                 noise: Mapping | None = None, seed: int | None = None, stimuli: Sequence[Stimulus] = (),
+                 initial: Mapping | str | None = None, bold: Mapping | bool | None = None,
+                 fc: str | None = None, psd: Mapping | str | None = None, store: bool = True, memory_limit: float | None = 2e9,
+                 bounds: Mapping | None = None, backend: str | None = None, progress: bool | None = None,
+                 discard: float = 0.0, observables: Sequence = ()) -> xr.Dataset:
+        """Simulate the network.
+
+        Parameters
+        ----------
+        simulation_time, step_size : float
+        variables : list of 'op/var', optional
+            Variables recorded in every region (default: the node's declared outputs).
+        solver : str
+            Any fixed-step solver of the core ('heun' default; with ``noise``: stochastic Heun).
+        sampling_step_size : float, optional
+            Output interval (multiple of ``step_size``).
+        params : dict {'op/var': scalar or array per region}, optional
+            Parameter values (heterogeneity when an array).
+        noise : dict {'op/var': sigma (scalar or per region)}, optional
+            Additive white noise on state variables; ``seed`` makes it reproducible.
+        stimuli : list of Stimulus
+        initial : dict {'op/var': scalar or per-region array}, 'random', or None
+            Initial state; 'random' draws each state uniformly within +-10 % around its default (``seed``).
+        observables : list of :class:`~neurodyn.observables.Observable`, optional
+            Summaries computed during the run from the recorded variables (FC, FCSimilarity, Spectrum, BOLD,
+            FCD, Synchrony, ...; see :mod:`neurodyn.observables`); their results join the Dataset. ``bold``,
+            ``fc`` and ``psd`` are shorthands for some of them.
+        bold : True or dict, optional
+            Balloon-Windkessel BOLD computed during the run from ``variable`` (default: first recorded variable):
+            dict(variable='op/var', tr=2.0 (seconds), params='spm', time_unit='ms' (the model's time unit)).
+        fc : 'op/var', optional
+            Functional connectivity (Pearson) of this variable over the run, accumulated on the fly.
+        psd : 'op/var' or dict, optional
+            Welch power spectrum per region of a recorded variable, accumulated on the fly (equal to
+            ``scipy.signal.welch`` of the sampled trajectory), and the dominant frequency per region:
+            dict(variable='op/var', nperseg=samples (default: 1 s of samples, at most 4096),
+            band=(low, high) in Hz for the dominant frequency, time_unit='ms').
+        store : bool
+            Keep the sampled trajectories (False: only reduced observables).
+        memory_limit : float, optional
+            Bytes the stored trajectories may take; above it a MemoryBudgetError says how large they would be.
+        bounds : dict {'op/var': (low, high)}, optional
+            Clip states after every stage.
+        discard : float
+            Initial transient (model time units) left out of the observables computed during the run: temporal
+            means, ``fc`` and ``psd`` use the samples with t >= discard only (the stored trajectories and BOLD,
+            whose haemodynamics need the whole input, keep everything).
+
+        Returns
+        -------
+        xarray.Dataset with one (time, region) variable per recorded variable (if ``store``), ``mean_<var>``
+        (region), ``fc`` (region, region_2), ``bold`` (bold_time, region), ``psd`` (frequency in Hz, region)
+        and ``dominant_frequency`` (region) as requested, and the results of ``observables``; provenance in attrs.
+        """
+        n = self.connectome.n_regions
+        if store and memory_limit is not None:               # before any allocation (also of stimuli)
+            from neurodyn.memory import check_output_memory
+            grid = TimeGrid.of(simulation_time, step_size, sampling_step_size)
+            complex_node = any(d.dtype == "complex" for o in self.node.operators for d in o.variables.values())
+            check_output_memory(grid.n_samples, n, len(variables) if variables else len(self.default_variables()),
+                                np.complex128 if complex_node else np.float64, budget=memory_limit,
+                                sample_step=grid.sampling_step_size)
+        run = self.prepare(simulation_time, step_size, variables, sampling_step_size, params, noise, seed, stimuli,
+                           initial, bounds, backend, discard)
+        from neurodyn.observables import Means, ObservableSet, shorthand_observables
+        means = not any(isinstance(o, Means) for o in observables)      # temporal means unless given
+        obs = ObservableSet(shorthand_observables(run.variables, bold, fc, psd, means=means) + list(observables),
+                            run.context, run.columns)
+        clash = sorted(set(obs.specs) & set(run.names)) if store else []
+        if clash:
+            raise InputError(f"observable result(s) {clash} have the same name as the recorded variables they would "
+                             f"replace; give the observables another name= (or store=False)")
+        res = run.model.run_array(simulation_time, step_size, outputs=run.outputs, inputs=run.inputs, solver=solver,
+                                  sampling_step_size=sampling_step_size, noise=run.noise or None, seed=seed,
+                                  params=run.params, initial_state=run.initial, delay_mode=self.delay_mode,
+                                  progress=progress, bounds=run.bounds or None, input_interpolation="step",
+                                  on_chunk=obs.update, store=store)
         data = {}
         coords = {"region": np.arange(n), "label": ("region", self.labels)}
         if store:
             # columns are variable-major (see ``outputs``): each variable is a (time, region) view, no copy
             coords["time"] = res.times
-            for k, nm in enumerate(names):
+            for k, nm in enumerate(run.names):
                 block = res.values[:, k * n:(k + 1) * n]
                 data[nm] = (("time", "region"), block if res.is_complex[k * n] else block.real)
         ds = xr.Dataset(data, coords=coords)
-        reducers.finish(ds)
+        for name, da in obs.finish().items():
+            ds[name] = da
         prov = dict(res.provenance)
         prov.update(connectome_regions=n, couplings=repr(self.couplings), speed=self.speed if self.speed else "none",
                     discard=float(discard),
@@ -318,95 +376,25 @@ class BrainNetwork:
         return ds
 
 
-class _Reducers:
-    """Observables fed chunk by chunk through Model.run(on_chunk=...)."""
+@dataclass
+class NetworkRun:
+    """One run of a network resolved for the compiled model (see :meth:`BrainNetwork.prepare`): the model,
+    recorded variables and their short names, outputs ``{column label: 'region/op/var'}`` (variable-major),
+    stimulus inputs, per-region parameter, initial, noise and bounds paths, and the context and column slices
+    its observables read."""
 
-    def __init__(self, net: BrainNetwork, variables, names, bold, fc, sample_period, psd=None, discard: float = 0.0,
-                 duration: float | None = None):
-        from neurodyn.observables import BalloonWindkessel, RunningCovariance, RunningWelch
-        from neurodyn.observables._arrays import seconds_per_unit
-        self.n = net.connectome.n_regions
-        self.variables, self.names = variables, names
-        # temporal means only (mean_<var>): a running sum (NumPy's pairwise sum per chunk), no variance
-        self.total = np.zeros(self.n * len(variables))
-        self.count = 0
-        self.cov = None
-        self.fc_col = None
-        if fc is not None:
-            if fc not in variables:
-                raise InputError(f"fc variable {fc!r} must be one of the recorded variables {variables}")
-            self.fc_col = variables.index(fc)
-            self.cov = RunningCovariance(self.n)
-        self.bold = None
-        if bold:
-            cfg = dict(bold) if isinstance(bold, Mapping) else {}
-            var = cfg.pop("variable", variables[0])
-            if var not in variables:
-                raise InputError(f"bold variable {var!r} must be one of the recorded variables {variables}")
-            self.bold_col = variables.index(var)
-            self.bold_time_unit = cfg.pop("time_unit", "ms")
-            tr = cfg.pop("tr", 2.0)
-            if duration is not None and tr is not None:
-                seconds = duration * seconds_per_unit(self.bold_time_unit, "BrainNetwork.simulate(bold)")
-                if seconds < float(tr):
-                    raise InputError(f"bold: the run lasts {seconds:g} s of model time ({duration:g} "
-                                     f"{self.bold_time_unit}), shorter than one repetition time tr = {tr} s, so "
-                                     f"it would give no BOLD sample; simulate at least {tr} s, choose a smaller "
-                                     f"tr, or check time_unit (the model's unit of time)")
-            self.bold = BalloonWindkessel(self.n, time_unit=self.bold_time_unit, tr=tr,
-                                          params=cfg.pop("params", "spm"), **cfg)
-        self.welch = None
-        if psd:
-            cfg = {"variable": psd} if isinstance(psd, str) else dict(psd)
-            var = cfg.pop("variable", variables[0])
-            if var not in variables:
-                raise InputError(f"psd variable {var!r} must be one of the recorded variables {variables}")
-            self.psd_col = variables.index(var)
-            fs = 1.0 / (sample_period * seconds_per_unit(cfg.pop("time_unit", "ms"), "BrainNetwork.simulate(psd)"))
-            nperseg = cfg.pop("nperseg", min(4096, max(2, int(round(fs)))))
-            self.psd_band = cfg.pop("band", None)
-            if cfg:
-                raise InputError(f"unknown psd option(s) {sorted(cfg)}; valid: variable, nperseg, band, time_unit")
-            self.welch = RunningWelch(self.n, nperseg, fs)
-        self.dt = sample_period
-        self.discard = discard
-        self.active = True
+    model: Model
+    variables: list
+    names: list
+    outputs: dict
+    inputs: dict
+    params: dict
+    initial: dict
+    noise: dict
+    bounds: dict
+    context: object
+    columns: dict
 
-    def update(self, times, values):
-        v = values.real if np.iscomplexobj(values) else values
-        n = self.n
-        if self.bold is not None:          # the haemodynamics integrate the whole input, transient included
-            self.bold.update(v[:, self.bold_col * n:(self.bold_col + 1) * n], self.dt)
-        if self.discard > 0.0:
-            # samples at t >= discard (half a sample of slack against rounding of t = k * dt)
-            keep = int(np.searchsorted(times, self.discard - 0.5 * self.dt))
-            if keep >= v.shape[0]:
-                return
-            v = v[keep:]
-        self.total += v.sum(axis=0)
-        self.count += v.shape[0]
-        if self.cov is not None:
-            self.cov.update(v[:, self.fc_col * n:(self.fc_col + 1) * n])
-        if self.welch is not None:
-            self.welch.update(v[:, self.psd_col * n:(self.psd_col + 1) * n])
-
-    def finish(self, ds: xr.Dataset) -> None:
-        if self.count:
-            mean = (self.total / self.count).reshape(len(self.variables), self.n)
-            for k, nm in enumerate(self.names):
-                ds[f"mean_{nm}"] = (("region",), mean[k])
-        if self.cov is not None and self.cov.count > 1:
-            ds["fc"] = (("region", "region_2"), self.cov.correlation())
-        if self.welch is not None:
-            from neurodyn.observables.spectra import peak_frequency
-            p = self.welch.psd()
-            ds.coords["frequency"] = self.welch.frequencies
-            ds["frequency"].attrs["units"] = "Hz"
-            ds["psd"] = (("frequency", "region"), p)
-            ds["dominant_frequency"] = (("region",), peak_frequency(self.welch.frequencies, p, self.psd_band))
-            ds["dominant_frequency"].attrs["units"] = "Hz"
-        if self.bold is not None:
-            t, b = self.bold.pop_samples()
-            ds["bold"] = (("bold_time", "region"), b)
-            ds.coords["bold_time"] = t
-            ds["bold_time"].attrs["units"] = "s"
+    def __repr__(self) -> str:
+        return (f"<NetworkRun {self.model.ir.name!r}: {len(self.variables)} variables, {len(self.noise)} noisy states, "
+                f"{len(self.inputs)} driven inputs>")

@@ -337,9 +337,10 @@ class Connectome:
             Delicado et al. 2025: the homogeneous state is then invariant); ``'spectral'``: divide by the
             spectral radius (largest eigenvalue modulus), so that ``G`` is directly the coupling at which a
             linear network's stability changes; ``'none'``: unchanged copy.
-        zero_rows : {'raise', 'keep'}
-            For ``'rows'``: what to do with regions that receive no input (row sum 0): raise (default) or
-            keep their row at 0.
+        zero_rows : {'raise', 'keep', 'drop'}
+            For ``'rows'``: what to do with regions that receive no input (row sum 0): raise (default), keep
+            their row at 0, or drop them (:meth:`without_regions_lacking_input`: repeated until every region
+            left receives input, since dropping a region can leave another without input).
 
         Examples
         --------
@@ -349,6 +350,10 @@ class Connectome:
         """
         if method not in NORMALISATIONS:
             raise ConnectomeError(f"Connectome.normalise: unknown method {method!r}; {close_matches(method, NORMALISATIONS)}")
+        if zero_rows not in ("raise", "keep", "drop"):
+            raise ConnectomeError(f"Connectome.normalise: zero_rows must be 'raise', 'keep' or 'drop', got {zero_rows!r}")
+        if method == "rows" and zero_rows == "drop":
+            return self.without_regions_lacking_input().normalise("rows")
         w = self.weights.copy()
         if method == "none":
             pass
@@ -480,6 +485,30 @@ class Connectome:
             cortical=take(self.cortical),
             hemispheres=take(self.hemispheres),
         )
+
+    def regions_lacking_input(self) -> list[str]:
+        """Labels of the regions that receive no input (row sum of the weights 0)."""
+        return [self.labels[i] for i in np.flatnonzero(self.weights.sum(axis=1) == 0)]
+
+    def without_regions_lacking_input(self) -> "Connectome":
+        """Copy without the regions that receive no input, repeated until every region left receives some
+        (removing a region removes its outputs too). Raises if no region would be left.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = Connectome(np.array([[0., 1., 1.], [1., 0., 1.], [0., 0., 0.]]), labels=["a", "b", "c"])
+        >>> c.without_regions_lacking_input().labels
+        ('a', 'b')
+        """
+        c = self
+        while True:
+            keep = c.weights.sum(axis=1) != 0
+            if keep.all():
+                return c
+            if not keep.any():
+                raise ConnectomeError("Connectome.without_regions_lacking_input: no region receives input.")
+            c = c.subset(keep)
 
     def scaled(self, factor: float) -> "Connectome":
         """Copy with weights multiplied by ``factor``."""

@@ -1,5 +1,6 @@
 """Observables of (network) simulations: BOLD, functional connectivity, spectra, cross-frequency coupling,
-streaming reducers, memory checks.
+streaming reducers, memory checks, and the observables protocol (``update``/``finish``) that runs and sweeps
+accept (``observables=[...]``).
 
 Everything here works on plain NumPy arrays ``(time, region)`` (and xarray DataArrays where noted) and can
 be fed chunk by chunk during a run, so long whole-brain simulations need not store their trajectories.
@@ -38,6 +39,10 @@ from neurodyn.memory import (
 )
 from neurodyn.observables.spectra import dominant_frequency, power_spectrum
 from neurodyn.observables.streaming import RunningCovariance, RunningMoments, RunningWelch
+from neurodyn.observables.protocol import Observable, ObservableSet, ResultSpec, RunContext, result_specs
+from neurodyn.observables.standard import FC, FCSimilarity, Means, Spectrum, Synchrony, Trajectory
+from neurodyn.observables.haemodynamic import BOLD, FCD
+from neurodyn.observables.shorthands import shorthand_observables
 
 __all__ += [
     "bandpass",
@@ -56,6 +61,20 @@ __all__ += [
     "RunningCovariance",
     "RunningMoments",
     "RunningWelch",
+    "Observable",
+    "ObservableSet",
+    "ResultSpec",
+    "RunContext",
+    "result_specs",
+    "BOLD",
+    "FC",
+    "FCD",
+    "FCSimilarity",
+    "Means",
+    "Spectrum",
+    "Synchrony",
+    "Trajectory",
+    "shorthand_observables",
 ]
 
 from neurodyn.observables.cfc import (

@@ -341,12 +341,7 @@ class BalloonWindkessel:
         return int(written)
 
     def _set_dt(self, dt: float) -> None:
-        try:
-            dt = float(dt)
-        except (TypeError, ValueError):
-            raise InputError(f"BalloonWindkessel.update: dt must be a number, got {dt!r}.") from None
-        if not (np.isfinite(dt) and dt > 0):
-            raise InputError(f"BalloonWindkessel.update: dt must be > 0, got {dt}.")
+        dt = _check_dt(dt)
         if self._dt is not None:
             if not math.isclose(dt, self._dt, rel_tol=1e-12):
                 raise InputError(
@@ -354,6 +349,11 @@ class BalloonWindkessel:
                     "every call (call reset() to start over with a new step)."
                 )
             return
+        k, h, per_tr = self._steps_for(dt)
+        self._dt, self._k, self._h, self._per_tr = dt, k, h, per_tr
+
+    def _steps_for(self, dt: float) -> tuple[int, float, int]:
+        """(neural steps per haemodynamic step k, that step h in s, haemodynamic steps per TR) for step ``dt``."""
         dt_s = dt * self.seconds_per_unit
         k = max(1, int(round(self.substep / dt_s)))
         h = k * dt_s
@@ -371,7 +371,16 @@ class BalloonWindkessel:
                     f"BalloonWindkessel: tr = {self.tr} s is not a whole multiple of the haemodynamic step "
                     f"h = {k} x dt = {h:g} s; choose tr, dt or substep so that tr / h is an integer."
                 )
-        self._dt, self._k, self._h, self._per_tr = dt, k, h, per_tr
+        return k, h, per_tr
+
+    def expected_samples(self, n_steps: int, dt: float) -> int:
+        """BOLD samples that ``n_steps`` rows of activity at step ``dt`` give from rest (0 without ``tr``).
+
+        >>> BalloonWindkessel(1, tr=0.5, time_unit="ms").expected_samples(10000, 0.1)
+        2
+        """
+        k, h, per_tr = self._steps_for(_check_dt(dt))
+        return 0 if per_tr == 0 else (int(n_steps) // k) // per_tr
 
     # ------------------------------------------------------------------ outputs
     @property
@@ -417,6 +426,16 @@ class BalloonWindkessel:
         step = f"h={self._h:g} s ({self._k} neural steps)" if self._dt is not None else "h not set yet"
         return (f"BalloonWindkessel({self.n_regions} regions, params={self.params.name!r}, tr={self.tr}, "
                 f"time_unit={self.time_unit!r}, {step}, t={self.time:g} s, {self._n_samples} samples)")
+
+
+def _check_dt(dt) -> float:
+    try:
+        dt = float(dt)
+    except (TypeError, ValueError):
+        raise InputError(f"BalloonWindkessel.update: dt must be a number, got {dt!r}.") from None
+    if not (np.isfinite(dt) and dt > 0):
+        raise InputError(f"BalloonWindkessel.update: dt must be > 0, got {dt}.")
+    return dt
 
 
 def _seconds_per_unit(time_unit: str | float) -> float:

@@ -104,7 +104,9 @@ def peak_frequency(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float]
             if 0 < k < len(freqs) - 1 and np.all(psd[k - 1:k + 2, r] > 0):
                 a, b, c = np.log(psd[k - 1:k + 2, r])
                 den = a - 2 * b + c
-                if den < 0:
+                # only a local maximum is refined (at a band edge the neighbour outside may be higher: the
+                # parabola's vertex would then lie outside the band, more than half a bin away)
+                if den < 0 and b >= a and b >= c:
                     out[r] = freqs[k] + 0.5 * (a - c) / den * df
     return out
 

@@ -125,19 +125,28 @@ class RunningCovariance(RunningMoments):
             raise InputError(f"RunningCovariance.covariance: {self.count} samples are not enough for ddof={ddof}.")
         return self._c / (self.count - ddof)
 
-    def correlation(self) -> np.ndarray:
-        """Pearson correlation matrix (functional connectivity); raises for constant regions."""
+    def correlation(self, constant: str = "raise") -> np.ndarray:
+        """Pearson correlation matrix (functional connectivity).
+
+        ``constant``: what to do with constant regions (zero variance), whose correlation is undefined:
+        'raise' (default) an InputError, or 'nan' give their rows and columns NaN (diagonal included).
+        """
+        if constant not in ("raise", "nan"):
+            raise InputError(f"RunningCovariance.correlation: constant must be 'raise' or 'nan', got {constant!r}.")
         if self.count < 2:
             raise InputError(f"RunningCovariance.correlation: need at least 2 samples, have {self.count}.")
         d = np.sqrt(np.diag(self._c))
         flat = d <= 1e-12 * np.maximum(1.0, np.abs(self._mean)) * np.sqrt(self.count)
-        if flat.any():
+        if flat.any() and constant == "raise":
             idx = np.flatnonzero(flat)
             raise InputError(f"RunningCovariance.correlation: {idx.size} region(s) are constant (zero variance), "
                              f"e.g. {idx[:10].tolist()}; their correlation is undefined.")
-        c = self._c / np.outer(d, d)
+        if flat.any():
+            d = np.where(flat, np.nan, d)
+        with np.errstate(invalid="ignore"):
+            c = self._c / np.outer(d, d)
         np.clip(c, -1.0, 1.0, out=c)
-        np.fill_diagonal(c, 1.0)
+        np.fill_diagonal(c, np.where(flat, np.nan, 1.0))
         return c
 
     functional_connectivity = correlation

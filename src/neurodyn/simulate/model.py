@@ -45,6 +45,7 @@ class RunArrays:
     labels: list
     is_complex: list
     provenance: dict
+    observables: dict = None     # {name: DataArray} of the run's observables (``observables=[...]``)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class Model:
                   params: Mapping | None = None, initial_state: Mapping | None = None, delay_mode: str = "cubic",
                   progress: bool | None = None, bounds: Mapping | None = None, on_chunk=None, store: bool = True,
                   history: Mapping | None = None, input_interpolation: str = "linear", cutoff: float = 0.0,
-                  **pyrates_options) -> RunArrays:
+                  observables=None, **pyrates_options) -> RunArrays:
         """Integrate. ``run`` returns a time-indexed DataFrame (provenance in ``df.attrs``); ``run_array``
         returns the same samples as one :class:`RunArrays` (no DataFrame, no copy: for large outputs).
 
@@ -105,7 +106,9 @@ class Model:
         method, rtol, atol
             For adaptive solvers (``method`` overrides the method of solver='scipy').
         noise : dict {state path: sigma}, optional
-            Additive white noise, ``dx = f dt + sigma dW``; ``seed`` makes it reproducible.
+            Additive white noise, ``dx = f dt + sigma dW``; ``seed`` makes it reproducible: an integer seeds
+            the one generator of every noise column, a :class:`~neurodyn.solvers.NoiseStreams` gives blocks of
+            columns (in the order of ``noise``) generators of their own (vectorised sweeps).
         params, initial_state : dict {path: value}, optional
             Parameter values / initial values for this run only.
         delay_mode : {'cubic', 'linear', 'step'}
@@ -125,6 +128,12 @@ class Model:
         cutoff : float
             Initial time left out of the result (PyRates's ``cutoff``): rows with t >= cutoff are returned, with
             their absolute times.
+        observables : list of :class:`~neurodyn.observables.Observable`, optional
+            Summaries computed while the run goes (fixed-step solvers), reading outputs by name (an output path
+            that hits several nodes gives one channel per node, dimension ``node``); they leave out the samples
+            before ``cutoff`` (except those that need the transient, e.g. BOLD). Results:
+            ``RunArrays.observables`` ({name: DataArray}); ``run`` puts them in ``df.attrs["observables"]`` (an
+            xarray Dataset).
         verbose, vectorize, in_place, float_precision
             PyRates's options, accepted so that PyRates scripts run unchanged; they change nothing here (neurodyn
             is always vectorised, never mutates templates, and computes in float64 or complex128:
@@ -167,6 +176,10 @@ class Model:
         if store:                                  # before allocating: a typed error, not NumPy's MemoryError
             check_output_memory(n_samples, len(labels), 1, data.dtype, sample_step=ds)
         out = np.zeros((n_samples if store else 0, len(labels)), dtype=data.dtype)
+        obs = None
+        if observables:
+            obs = _observable_set(observables, labels, ds, n_samples, float(cutoff or 0.0))
+            on_chunk = obs.update if on_chunk is None else _both(on_chunk, obs.update)
         if isinstance(scheme, Tableau):
             g_pos, g_sig = noise_positions(self.ir, noise, data)
             clip = bound_positions(self.ir, bounds, data)
@@ -180,7 +193,7 @@ class Model:
                       progress, clip, on_chunk, n_samples)
         else:
             if on_chunk is not None or not store or bounds:
-                raise SolverError("on_chunk, store=False and bounds need a fixed-step solver")
+                raise SolverError("on_chunk, observables, store=False and bounds need a fixed-step solver")
             if self.ir.has_delays:
                 raise SolverError("adaptive solvers cannot integrate delayed edges; use a fixed-step solver "
                                   "('heun' or 'rk4') with a small step")
@@ -195,7 +208,7 @@ class Model:
             keep = int(np.searchsorted(times, float(cutoff) - 1e-9 * ds))   # first sample at t >= cutoff
             times, out = times[keep:], out[keep:]
             prov["cutoff"] = float(cutoff)
-        return RunArrays(times, out, list(labels), list(cplx), prov)
+        return RunArrays(times, out, list(labels), list(cplx), prov, obs.finish() if obs is not None else {})
 
     def run(self, simulation_time: float, step_size: float, outputs=None, **run) -> pd.DataFrame:
         res = self.run_array(simulation_time, step_size, outputs, **run)
@@ -206,6 +219,9 @@ class Model:
         if res.labels and isinstance(res.labels[0], tuple):
             df.columns = pd.MultiIndex.from_tuples(res.labels)
         df.attrs["provenance"] = res.provenance
+        if res.observables:
+            import xarray as xr
+            df.attrs["observables"] = xr.Dataset(res.observables)
         return df
 
     run.__doc__ = run_array.__doc__
@@ -220,6 +236,25 @@ class Model:
             prov["aot_library"] = lib.path.name       # machine code identical to the JIT kernel's
         prov.update({k: v for k, v in run.items() if v is not None})
         return prov
+
+
+def _observable_set(observables, labels, sample_period: float, n_samples: int, discard: float):
+    """Observables of a circuit run: a variable is an output name, its channels the columns of that name."""
+    from neurodyn.observables import ObservableSet, RunContext
+    cols: dict = {}
+    for c, lab in enumerate(labels):
+        cols.setdefault(lab[0] if isinstance(lab, tuple) else lab, []).append(c)
+    ctx = RunContext(sample_period=sample_period, n_samples=n_samples, channels={k: len(v) for k, v in cols.items()},
+                     names={k: str(k) for k in cols}, discard=discard, channel_dim="node")
+    return ObservableSet(list(observables), ctx, {k: np.array(v) if len(v) > 1 and v != list(range(v[0], v[-1] + 1))
+                                                  else slice(v[0], v[-1] + 1) for k, v in cols.items()})
+
+
+def _both(first, second):
+    def on_chunk(times, values):
+        first(times, values)
+        second(times, values)
+    return on_chunk
 
 
 #: PyRates ``run`` options that have no effect in neurodyn, with the values that mean "as neurodyn does"

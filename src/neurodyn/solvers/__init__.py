@@ -8,7 +8,9 @@ Examples
 >>> resolve_solver("rk4")
 <Tableau 'rk4': 4 stages, order 4>
 """
+from neurodyn.solvers.noise import NoiseStreams, seed_from_sequence
 from neurodyn.solvers.registry import ADAPTIVE_METHODS, ALIASES, resolve_solver, solver_names
 from neurodyn.solvers.tableaux import TABLEAUX, Tableau
 
-__all__ = ["ADAPTIVE_METHODS", "ALIASES", "TABLEAUX", "Tableau", "resolve_solver", "solver_names"]
+__all__ = ["ADAPTIVE_METHODS", "ALIASES", "NoiseStreams", "TABLEAUX", "Tableau", "resolve_solver",
+           "seed_from_sequence", "solver_names"]

@@ -10,13 +10,13 @@ Examples
 """
 from __future__ import annotations
 
-import math
 import time as _time
 
 import numpy as np
 
 from neurodyn.backends.data import KernelData
 from neurodyn.errors import SimulationError
+from neurodyn.solvers.noise import NoiseStreams
 from neurodyn.solvers.tableaux import Tableau
 
 __all__ = ["CHUNK_WORK", "Stepper", "run_fixed", "nonfinite_error"]
@@ -29,13 +29,16 @@ def run_fixed(kernel, data: KernelData, tab: Tableau, dt: float, n_steps: int, r
               g_pos, g_sig, seed, progress, clip, on_chunk, n_samples: int) -> None:
     """Integrate ``n_steps`` fixed steps of ``tab`` in chunks of the compiled loop ``kernel.run_fixed``, writing
     samples into ``out`` (and handing each chunk to ``on_chunk``); a non-finite state is a SimulationError that
-    names the variable, node and time."""
+    names the variable, node and time.
+
+    ``seed`` is an integer (or None), the seed of the one generator that draws every noise column, or a
+    :class:`~neurodyn.solvers.noise.NoiseStreams` that gives blocks of columns generators of their own."""
     k = kernel
     y = data.y0.copy()
     a = np.zeros(max(data.n_a, 1), dtype=data.dtype)
     M = data.M
-    rng = np.random.default_rng(seed)
     nn = g_pos.size
+    noise = (seed if isinstance(seed, NoiseStreams) else NoiseStreams.single(seed)).start(nn)
     # the kernel allocates nothing (it is compiled without Numba's runtime): stage derivatives and scratch
     work = (np.zeros((tab.b.size, y.size), dtype=y.dtype), np.empty_like(y), np.empty_like(y))
     step = 0
@@ -45,7 +48,7 @@ def run_fixed(kernel, data: KernelData, tab: Tableau, dt: float, n_steps: int, r
     bar = None
     while step < n_steps:
         nst = min(chunk, n_steps - step)
-        xi = (rng.standard_normal((nst, nn)) * math.sqrt(dt)) if nn else np.zeros((nst, 0))
+        xi = noise.draw(nst, dt)
         row0 = -(-step // rec_every)                      # first sample row in this chunk
         row1 = min(n_samples, -(-(step + nst) // rec_every))
         # samples go straight into ``out`` (when stored) and on_chunk sees that same block

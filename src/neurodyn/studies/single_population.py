@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from neurodyn.analysis import FixedPoint, SymbolicSystem, find_fixed_points

@@ -83,7 +83,7 @@ class SpreadResult:
     def plot(self, axes=None):
         import matplotlib.pyplot as plt
         if axes is None:
-            _, axes = plt.subplots(1, 2, figsize=(11, 4))
+            _, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
         r = self.traces["r"]
         order = np.argsort(self.onsets["onset"].fillna(np.inf).to_numpy())
         t = r["time"].values
@@ -93,11 +93,11 @@ class SpreadResult:
         axes[0].set_ylabel("region (sorted by onset)")
         axes[0].set_title(f"rate r; stimulus to {self.params['seed_label']} at "
                           f"{self.params['start']:g}-{self.params['stop']:g}", fontsize=9)
-        plt.colorbar(im, ax=axes[0], fraction=0.046, label="r")
+        axes[0].figure.colorbar(im, ax=axes[0], label="r (1/tau)")
         rec = self.onsets[self.onsets["recruited"] & (self.onsets.index != self.params["seed_region"])]
         axes[1].semilogx(rec["weight_from_seed"].clip(lower=1e-5), rec["onset"], ".")
         axes[1].set_xlabel("weight from the stimulated region W[n, seed] (row-normalised)")
-        axes[1].set_ylabel("onset time")
+        axes[1].set_ylabel("onset time (units of tau)")
         axes[1].set_title(f"{self.n_recruited}/{len(self.onsets)} regions recruited", fontsize=9)
         return axes
 

@@ -113,7 +113,7 @@ class WholeBrainResult:
     def plot(self, axes=None, n_traces: int = 8):
         import matplotlib.pyplot as plt
         if axes is None:
-            _, axes = plt.subplots(1, 4, figsize=(16, 3.8))
+            _, axes = plt.subplots(1, 4, figsize=(17, 4), layout="constrained")
         r = self.traces["r_e"]
         t = r["time"].values
         sel = t <= t[0] + 200
@@ -126,13 +126,15 @@ class WholeBrainResult:
         axes[0].set_title("r_e of a few regions (offset, Hz)", fontsize=9)
         im = axes[1].imshow(self.sc, cmap="viridis")
         axes[1].set_title("structural connectivity (rows sum to 1)", fontsize=9)
-        plt.colorbar(im, ax=axes[1], fraction=0.046)
+        axes[1].set(xlabel="source region", ylabel="target region")
+        axes[1].figure.colorbar(im, ax=axes[1], label="weight")
         fc = self.fc.values.copy()
         np.fill_diagonal(fc, np.nan)
         vmax = float(np.nanmax(np.abs(fc)))
         im = axes[2].imshow(fc, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
         axes[2].set_title(f"simulated FC of r_e (corr. with SC {self.fc_sc_correlation:.2f})", fontsize=9)
-        plt.colorbar(im, ax=axes[2], fraction=0.046)
+        axes[2].set(xlabel="region", ylabel="region")
+        axes[2].figure.colorbar(im, ax=axes[2], label="Pearson correlation")
         if self.fc_linear is not None:
             axes[3].plot(upper_triangle(self.fc_linear), upper_triangle(self.fc.values), ".", ms=2)
             u = np.concatenate([upper_triangle(self.fc_linear), upper_triangle(self.fc.values)])

@@ -1,5 +1,5 @@
 """The C backend: kernels generated as C (:mod:`~neurodyn.backends.c.codegen`), compiled by the system C compiler
-into cached shared libraries (:mod:`~neurodyn.backends.c.build`) and called through ctypes
+into cached shared libraries (:mod:`~neurodyn.backends.cbuild`, shared with the cells) and called through ctypes
 (:mod:`~neurodyn.backends.c.kernel`).
 
 Why C as the default compiled backend: a new model compiles in a fraction of a second (Numba's JIT takes 2-4 s
@@ -39,39 +39,44 @@ class CUnavailable(NeurodynError, RuntimeError):
         self.warn = warn
 
 
+#: compiler flags of model kernels: cbuild's IEEE-exact defaults, and -fno-math-errno so that sqrt is one
+#: instruction (errno is never read; the value is the same)
+KERNEL_FLAGS = ("-O3", "-march=native", "-std=c11", "-fPIC", "-shared", "-fno-fast-math", "-ffp-contract=off",
+                "-fno-math-errno")
+
+
 def c_kernel(ir: CircuitIR):
     """The compiled C kernel of ``ir`` (built once per structure and machine, then loaded from the cache)."""
-    from neurodyn.backends.c.build import CBuildError, compile_library, cpu_tag, find_compiler, verified_library
-    from neurodyn.backends.cache import cache_dir, generator_fingerprint
+    from neurodyn.backends import cbuild
+    from neurodyn.backends.cache import generator_fingerprint
     if ir.complex_system:
         raise CUnavailable("complex-valued models run on the Numba backend")
-    key = f"k_{ir.structure_hash()}_{generator_fingerprint('c')}_{cpu_tag()}_c"
+    key = f"k_{ir.structure_hash()}_{generator_fingerprint('c')}"
     if key in _LOADED:
         return _LOADED[key]
-    d = cache_dir()
-    lib = d / f"{key}.so"
-    if (d / f"{key}{_UNSUPPORTED}").exists():
-        raise CUnavailable((d / f"{key}{_UNSUPPORTED}").read_text().strip())
-    if not verified_library(lib):
-        compiler = find_compiler()
-        if compiler is None:
-            raise CUnavailable("no C compiler found (set NEURODYN_CC or CC)")
-        from neurodyn.backends.c.codegen import generate_c_source
-        from neurodyn.backends.printing import NotExactInC
-        try:
-            source = generate_c_source(ir, __version__)       # SymPy: only when a kernel is generated
-        except NotExactInC as exc:
-            from neurodyn.caching import atomic_write
-            atomic_write(d / f"{key}{_UNSUPPORTED}", f"{exc}\n")   # remembered: a warm process needs no SymPy
-            raise CUnavailable(str(exc)) from None
-        try:
-            compile_library(source, lib, compiler)
-        except CBuildError as exc:
-            raise CUnavailable(str(exc), warn=True) from None
+    subdir = f"kernels-{__version__}"
+    marker = cbuild.library_dir(subdir) / f"{key}{_UNSUPPORTED}"
+    if marker.exists():
+        raise CUnavailable(marker.read_text().strip())
+    if cbuild.find_compiler() is None:
+        raise CUnavailable("no C compiler found (set NEURODYN_CC or CC)")
+
+    def source() -> str:
+        from neurodyn.backends.c.codegen import generate_c_source      # SymPy: only when a kernel is generated
+        return generate_c_source(ir, __version__)
+
+    try:
+        lib = cbuild.load_source(source, key, key=key, flags=KERNEL_FLAGS, subdir=subdir)
+    except NotImplementedError as exc:             # printing.NotExactInC (not imported here: it needs SymPy)
+        from neurodyn.caching import atomic_write
+        atomic_write(marker, f"{exc}\n")               # remembered: a warm process needs no SymPy to know
+        raise CUnavailable(str(exc)) from None
+    except cbuild.CBuildError as exc:
+        raise CUnavailable(str(exc), warn=True) from None
     from neurodyn.backends.c.kernel import ABI_VERSION, CKernel
     try:
         kernel = CKernel(lib, ABI_VERSION)
     except OSError as exc:
-        raise CUnavailable(f"the compiled kernel {lib} could not be loaded ({exc})", warn=True) from None
+        raise CUnavailable(f"the compiled kernel {lib._name} could not be used ({exc})", warn=True) from None
     _LOADED[key] = kernel
     return kernel

@@ -56,9 +56,8 @@ class CKernel:
 
     backend = "c"
 
-    def __init__(self, path: Path, abi: int):
-        self.path = Path(path)
-        lib = ctypes.CDLL(str(self.path))
+    def __init__(self, lib: ctypes.CDLL, abi: int):
+        self.path = Path(lib._name)
         if lib.nd_abi() != abi:
             raise OSError(f"{self.path} has ABI {lib.nd_abi()}, expected {abi}")
         self._lib = lib
