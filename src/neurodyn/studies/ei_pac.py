@@ -250,12 +250,11 @@ def theta_gamma_pac(connectome, eps: float = 5.0, I_ext_e: float = 8.0, theta_hz
     test = pa.surrogate_test(method, n_surrogates=n_surrogates, seed=seed).squeeze(drop=True)
     pm = None
     if paced:
-        phi = np.angle(np.exp(1j * ds["phi"].values))[edges:r.shape[0] - edges]
+        # the pacemaker phase wrapped to (-pi, pi] and the regional gamma envelopes, both (time, region) with
+        # the same edges discarded
+        phi = np.angle(np.exp(1j * ds["phi"].transpose("time", "region").values))[edges:r.shape[0] - edges]
         amp = np.asarray(pa.amplitude.isel(f_amplitude=0).transpose("time", "region"))
-        if amp.shape[0] != phi.shape[0]:
-            raise InputError(f"internal: pacemaker phase ({phi.shape[0]}) and envelope ({amp.shape[0]}) samples differ")
-        pm = pac_surrogate_test(np.repeat(phi[:, None], 1, axis=1) if phi.ndim == 1 else phi, amp, method,
-                                n_surrogates=n_surrogates, seed=seed).squeeze(drop=True)
+        pm = pac_surrogate_test(phi, amp, method, n_surrogates=n_surrogates, seed=seed).squeeze(drop=True)
     como = None
     if comodulogram:
         k = int(np.argsort(np.asarray(test["z"]).ravel())[n // 2])
