@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests" / "library"))
 import libref_models as ref  # noqa: E402  (the papers' equations in NumPy/SciPy, independent of neurodyn)
 
 SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
-NEEDS_AAL90 = {"story_whole_brain", "story_spread", "story_hubs", "sweep_ei_aal90"}
+NEEDS_AAL90 = {"story_whole_brain", "story_spread", "story_hubs", "sweep_ei_aal90", "ngnmm_paper"}
 PI = np.pi
 
 
@@ -367,6 +367,155 @@ def check_cells_three_cell_chain(out, cwd):
     np.testing.assert_allclose(ours, ref_peaks, rtol=0, atol=0.011)   # printed with 2 decimals
 
 
+def ng_node_jacobians(x, I_ext_e, eps):
+    """DF (the node with its long-range input s_net frozen at s_e) and B = (df/ds_net) e_se^T of the NumPy
+    equations, by central differences (step 1e-6: ~1e-10 relative)."""
+    f = lambda y, sn: np.asarray(ref.ng_rhs(y, I_ext_e, sn, eps, ref.NG))  # noqa: E731
+    DF = np.empty((6, 6))
+    for k in range(6):
+        e = np.zeros(6)
+        e[k] = 1e-6 * max(1.0, abs(x[k]))
+        DF[:, k] = (f(x + e, x[2]) - f(x - e, x[2])) / (2 * e[k])
+    B = np.zeros((6, 6))
+    B[:, 2] = (f(x, x[2] + 1e-6) - f(x, x[2] - 1e-6)) / 2e-6
+    return DF, B
+
+
+def ng_flow(I_ext_e, eps, x0, T, rtol=1e-12):
+    sol = solve_ivp(lambda t, y: ref.ng_rhs(y, I_ext_e, y[2], eps, ref.NG), (0.0, T), x0, method="DOP853",
+                    rtol=rtol, atol=1e-14)
+    return sol.y[:, -1]
+
+
+def ng_cycle(I_ext_e, eps, T_sim=3000.0):
+    """A point on the homogeneous node's cycle and its period, by shooting: Newton (scipy root) on
+    phi_T(x0) - x0 = 0 with v_e(0) fixed at the mid-level of the simulated oscillation (DOP853, rtol 1e-12), from
+    the last upward crossing of a long simulation."""
+    from scipy.optimize import root
+    t = np.arange(0.0, T_sim, 0.05)
+    sol = solve_ivp(lambda _, y: ref.ng_rhs(y, I_ext_e, y[2], eps, ref.NG), (0.0, T_sim),
+                    np.array([0.01, -2.0, 0.01, 0.01, -2.0, 0.01]), method="DOP853", rtol=1e-10, atol=1e-12,
+                    t_eval=t)
+    v = sol.y[1]
+    level = 0.5 * (v[t > T_sim / 2].max() + v[t > T_sim / 2].min())
+    k = np.flatnonzero((v[:-1] < level) & (v[1:] >= level))
+    T0 = float(np.mean(np.diff(t[k[-9:]])))
+    x0 = sol.y[:, k[-1]]
+
+    def res(z):
+        x = np.insert(z[:5], 1, level)
+        return ng_flow(I_ext_e, eps, x, z[5]) - x
+    z = root(res, np.concatenate([np.delete(x0, 1), [T0]]), method="hybr", tol=1e-13)
+    x = np.insert(z.x[:5], 1, level)
+    assert np.max(np.abs(res(z.x))) < 1e-9, (I_ext_e, eps, z.message)
+    return x, float(z.x[5])
+
+
+def ng_mode_growth(I_ext_e, eps, x0, T, Lambdas):
+    """ln|mu| / T of the largest multiplier of d xi/dt = (DF(x(t)) + Lambda B(x(t))) xi over one period, for every
+    Lambda (the orbit and all 6 x 6 variational matrices together, DOP853 rtol 1e-11)."""
+    L = np.asarray(Lambdas, dtype=float)
+
+    def rhs(_, y):
+        x = y[:6]
+        DF, B = ng_node_jacobians(x, I_ext_e, eps)
+        A = DF[None] + L[:, None, None] * B[None]
+        return np.concatenate([ref.ng_rhs(x, I_ext_e, x[2], eps, ref.NG),
+                               np.einsum("aij,ajk->aik", A, y[6:].reshape(-1, 6, 6)).ravel()])
+    y0 = np.concatenate([x0, np.tile(np.eye(6).ravel(), L.size)])
+    sol = solve_ivp(rhs, (0.0, T), y0, method="DOP853", rtol=1e-11, atol=1e-13)
+    mu = np.linalg.eigvals(sol.y[6:, -1].reshape(-1, 6, 6))
+    return np.log(np.abs(mu)).max(axis=1) / T
+
+
+def check_ngnmm_paper(out, cwd):
+    # (a) Hopf points: bisection on the leading eigenvalue of the NumPy equations (libref_models), 1e-7
+    rows = numbers(rf"Hopf point: eps = {FLOAT}, I_ext_e = {FLOAT}, frequency {FLOAT} Hz", out)
+    lo, hi = (number(rf"EIBifurcationDiagram in I_ext_e \({FLOAT}, {FLOAT}\)", out, g) for g in (1, 2))
+    for eps in sorted({r[0] for r in rows}):
+        got = sorted((I, f) for e, I, f in rows if e == eps)
+        expected = ref.ng_hopf_points(np.arange(lo, hi + 1e-9, 0.5), eps=eps)
+        assert [round(I, 6) for I, _ in got] == [round(I, 6) for I, _ in expected], (eps, got, expected)
+        for (I, f), (Ir, fr) in zip(got, expected):
+            assert I == pytest.approx(Ir, abs=1e-7) and f == pytest.approx(fr, rel=1e-6)
+    # period doubling on the base branch at eps = 12: the period-1 orbit there, by shooting on the NumPy
+    # equations, has a Floquet multiplier -1 (central differences of the DOP853 flow map: ~1e-6; the printed
+    # parameter's 8 decimals move it by ~1e-8): 1e-4 asserted
+    pds = [I for e, g, I in numbers(rf"cycle bifurcation: eps = {FLOAT}, generation (\d+), period_doubling at "
+                                     rf"I_ext_e = {FLOAT}", out) if e == 12.0 and g == 0]
+    assert len(pds) == 2 and 8.0 < pds[0] < pds[1] < 12.7
+    for I in pds:
+        x, T = ng_cycle(I, 12.0)
+        M = np.empty((6, 6))
+        for k in range(6):
+            e = np.zeros(6)
+            e[k] = 1e-6 * max(1.0, abs(x[k]))
+            M[:, k] = (ng_flow(I, 12.0, x + e, T) - ng_flow(I, 12.0, x - e, T)) / (2 * e[k])
+        mu = np.linalg.eigvals(M)
+        assert np.min(np.abs(mu + 1.0)) < 1e-4, (I, mu)
+    # (b) dispersion relations: the AAL90 eigenvalues (numpy, from the file) and the NumPy node equations
+    _, W = aal90_weights()
+    Lam = np.linalg.eigvals(W).real                            # W = D^-1 C with C symmetric: a real spectrum
+    disp = {(e, I): (kind, n, L, g) for e, I, kind, n, L, g in
+            [(float(m.group(1)), float(m.group(2)), m.group(3), int(m.group(4)), float(m.group(5)),
+              float(m.group(6))) for m in re.finditer(
+                rf"dispersion at eps = {FLOAT}, I_ext_e = {FLOAT}: (cycle|fixed point)[^;]*; (\d+) unstable modes "
+                rf"of 90; most unstable Lambda = {FLOAT}, growth rate {FLOAT}", out)]}
+    assert set(disp) == {(5.0, 10.0), (10.0, 8.0), (10.0, 14.0)}
+    # the fixed point at eps = 10, I_ext_e = 14: eigenvalues of DF + Lambda B for every Lambda of W (1e-7)
+    x = ref.ng_fixed_point(14.0, eps=10.0)
+    DF, B = ng_node_jacobians(x, 14.0, 10.0)
+    growth = np.array([np.linalg.eigvals(DF + L * B).real.max() for L in Lam])
+    kind, n, L, g = disp[(10.0, 14.0)]
+    assert kind == "fixed point" and n == int(np.sum(growth > 0))
+    assert g == pytest.approx(growth.max(), abs=1e-7) and L == pytest.approx(Lam[np.argmax(growth)], abs=1e-7)
+    # the cycles: period by shooting (1e-6 relative), the most unstable mode's growth rate from the variational
+    # equation integrated along the orbit (~1e-9; printed to 1e-8): 1e-7 asserted
+    pred = {}
+    for eps, I in ((5.0, 10.0), (10.0, 8.0)):
+        kind, n, L, g = disp[(eps, I)]
+        x, T = ng_cycle(I, eps)
+        assert kind == "cycle"
+        assert number(rf"dispersion at eps = {eps:g}, I_ext_e = {I:g}: cycle, period {FLOAT}", out) == \
+            pytest.approx(T, rel=1e-6)
+        transverse = Lam[np.argsort(-Lam)[1:]]                  # all but the synchronous mode, Lambda = 1
+        growth_c = ng_mode_growth(I, eps, x, T, transverse)
+        pred[(eps, I)] = growth_c.max()
+        assert g == pytest.approx(pred[(eps, I)], abs=1e-7)
+        assert L == pytest.approx(transverse[np.argmax(growth_c)], abs=1e-7)
+        assert n == int(np.sum(growth_c > 0))
+    assert disp[(5.0, 10.0)][1] == 0 and disp[(5.0, 10.0)][3] < 0        # synchrony is stable at eps = 5
+    assert disp[(10.0, 8.0)][1] > 0
+    # (d) the growth of the perturbation in the full network against these independent rates: the nonlinear
+    # terms and RK4 make ~1e-6 relative (tests/studies/test_ngnmm_paper.py); 1e-3 asserted
+    for eps, I, meas in numbers(rf"pattern at eps = {FLOAT}, I_ext_e = {FLOAT} \([a-z ]+\): growth rate measured "
+                                rf"{FLOAT}", out):
+        expected = pred[(eps, I)] if (eps, I) in pred else growth.max()
+        assert meas == pytest.approx(expected, rel=1e-3)
+    # (c) Lyapunov exponents at eps = 10, I_ext_e = 2: a stable synchronous fixed point (all modes decay), so
+    # lambda_1 is the largest real part over every mode (within three times the printed spread of the running
+    # estimates, at least 2e-3), and the homogeneous node's is its leading eigenvalue's real part
+    lyap = {I: (l1, sp, h1) for I, l1, sp, _, h1 in numbers(
+        rf"Lyapunov at eps = 10, I_ext_e = {FLOAT}: lambda_1 = {FLOAT} /ms \(spread {FLOAT}\), lambda_2 = {FLOAT}; "
+        rf"homogeneous node lambda_1 = {FLOAT}", out)}
+    x = ref.ng_fixed_point(2.0, eps=10.0)
+    DF, B = ng_node_jacobians(x, 2.0, 10.0)
+    top = max(np.linalg.eigvals(DF + L * B).real.max() for L in Lam)
+    l1, sp, h1 = lyap[2.0]
+    assert top < 0 and l1 == pytest.approx(top, abs=max(3 * sp, 2e-3))
+    assert h1 == pytest.approx(ref.ng_leading_eigenvalue(2.0, x, eps=10.0)[0].real, abs=max(3 * sp, 2e-3))
+    # at I_ext_e = 10 the synchronous state is transversally unstable and the network is chaotic (lambda_1 ~
+    # 0.01 / ms over a short run, well above the spread of its running estimates)
+    l1, sp, _ = lyap[10.0]
+    assert l1 > 2 * sp and l1 > 0.004
+    # (e) PAC with the theta-paced drive: coupling built into the model, so every region's gamma envelope follows
+    # the theta phase; with 19 surrogates the smallest p is 1/20 = 0.05. A null draw would give z ~ N(0, 1):
+    # a median over 90 regions above 2 and >= 90 % of regions at p <= 0.05 is far outside it
+    med, frac = (number(rf"PAC, theta-paced drive \(eps = 5, I_ext_e = 8\): .*median z = {FLOAT}, min z = {FLOAT}, "
+                        rf"{FLOAT} of regions", out, g) for g in (1, 3))
+    assert med > 2.0 and frac >= 0.9
+
+
 def check_sweep_ei_aal90(out, cwd):
     # the overlaid stability boundary: at eps = 0 the homogeneous state is the isolated node, whose first Hopf
     # point in I_ext_e is computed independently in NumPy (bisection on the leading eigenvalue, to 1e-10);
@@ -415,6 +564,7 @@ CHECKS = {
     "sweep_ei_aal90": check_sweep_ei_aal90,
     "spiking_mpr_step": check_spiking_mpr_step,
     "spiking_ping": check_spiking_ping,
+    "ngnmm_paper": check_ngnmm_paper,
 }
 
 

@@ -124,10 +124,12 @@ class CycleBranch:
     bifurcations : list of CycleBifurcation
     stop_reason : str
         Why the branch ended: 'p_range' (the parameter reached a bound), 'max_steps', 'ds_min' (the step size
-        fell below its floor), 'max_period', 'amplitude' (the cycle shrinks to an equilibrium: a Hopf point);
-        ``message`` says where and what to try.
+        fell below its floor), 'max_period', 'amplitude' (the cycle shrinks to an equilibrium: a Hopf point),
+        'period_doubling' (a doubled branch returns to the twice-traversed orbit of its base branch: it ends at
+        a period-doubling point of that branch); ``message`` says where and what to try.
     stopped_at : float
-        The parameter value where it stopped (for 'amplitude': the estimated Hopf point).
+        The parameter value where it stopped (for 'amplitude': the estimated Hopf point; for
+        'period_doubling': the estimated period-doubling point).
     """
 
     parameter: str
@@ -214,6 +216,45 @@ def _hopf_end(orbits, sigma, parameter):
     ph = pa[-1] - A2[-1] * (pa[0] - pa[-1]) / (A2[0] - A2[-1]) if len(pa) == 2 and A2[0] != A2[-1] else pa[-1]
     return "amplitude", float(ph), (f"the cycle shrinks to an equilibrium (scaled amplitude {np.sqrt(A2[-1]):.2e} at "
                          f"{parameter} = {pa[-1]:.8g}): the branch ends at a Hopf point near {parameter} = {ph:.8g}")
+
+
+def _half_shift_distance(o: PeriodicOrbit, n: int = 256) -> float:
+    """Largest distance between the orbit and its shift by half a period, relative to each state's peak-to-peak
+    amplitude (0 for a twice-traversed orbit)."""
+    t = np.linspace(0.0, o.period, n, endpoint=False)
+    a, b = o(t), o(t + 0.5 * o.period)
+    amp = np.maximum(a.max(axis=0) - a.min(axis=0), 1e-300)
+    return float(np.max(np.abs(a - b) / amp[None, :]))
+
+
+def _returned_to_base(halves: list, p: list, periods: list) -> bool:
+    """The doubled branch went through the pitchfork at a period-doubling point of its base branch and now
+    retraces its own orbits shifted by half a period: the parameter turned at the previous orbit, the half-shift
+    distance has a minimum there (well below its largest value), and the new orbit's period is the period of the
+    orbits before the turn at the same parameter (linear interpolation, 1e-3 relative: a true fold of cycles
+    has another period on its other side)."""
+    if len(halves) < 3 or len(p) < 3:
+        return False
+    d = np.asarray(halves)
+    turned = (p[-2] - p[-3]) * (p[-1] - p[-2]) < 0
+    if not (turned and d[-2] < d[-3] and d[-2] < d[-1] and d[-2] < 0.7 * d.max()):
+        return False
+    if p[-2] == p[-3]:
+        return False
+    T_before = periods[-3] + (periods[-2] - periods[-3]) * (p[-1] - p[-3]) / (p[-2] - p[-3])
+    return bool(abs(periods[-1] - T_before) <= 1e-3 * abs(periods[-1]))
+
+
+def _doubling_end(orbits, halves, parameter):
+    """Stop message at the end of a doubled branch, with the period-doubling point estimated from the last
+    two orbits (the squared half-shift distance is linear in the parameter near it)."""
+    pa = [o.parameter_value for o in orbits[-2:]]
+    d2 = [h ** 2 for h in halves[-2:]]
+    pd = pa[-1] - d2[-1] * (pa[0] - pa[-1]) / (d2[0] - d2[-1]) if len(pa) == 2 and d2[0] != d2[-1] else pa[-1]
+    return "period_doubling", float(pd), (
+        f"the doubled branch returns to the twice-traversed orbit of its base branch (half-period distance "
+        f"{np.sqrt(d2[-1]):.2e} at {parameter} = {pa[-1]:.8g}): it ends at a period-doubling point near "
+        f"{parameter} = {pd:.8g}; beyond it the same orbits recur shifted by half a period")
 
 
 def _scaled_amplitude(o: PeriodicOrbit, sigma) -> float:
@@ -304,6 +345,15 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
     detect : bool
         Detect and locate bifurcations.
 
+    Notes
+    -----
+    A doubled branch (started at a period-doubling point) often connects two period-doubling points of its base
+    branch. Beyond the second one the pseudo-arclength steps pass through the pitchfork of the doubled problem
+    and trace the same orbits again, shifted by half a period; the branch therefore stops there
+    (``stop_reason = 'period_doubling'``) when the distance between the orbit and its half-period shift passes
+    through a minimum at a turning point of the parameter and the orbits after the turn have the periods of those
+    before it.
+
     Returns
     -------
     CycleBranch
@@ -340,6 +390,8 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
 
     bifs: list = []
     amps = [_scaled_amplitude(o, tr.sigma) for o in orbits]
+    doubled = isinstance(start, CycleBifurcation)
+    halves: list = []                                  # doubled branches: distance to the half-period shift
     h = float(ds)
     reason, message = "max_steps", f"max_steps = {max_steps} reached"
     stopped = p0
@@ -410,6 +462,15 @@ def continue_cycles(system, parameter: str, start, p_range, params: Mapping | No
             bifs = [bf for bf in bifs if bf.step < len(orbits)]
             reason, stopped, message = _hopf_end(orbits, tr.sigma, parameter)
             break
+        if doubled:
+            halves.append(_half_shift_distance(orbit))
+            if _returned_to_base(halves, [o.parameter_value for o in orbits[-2:]] + [pn],
+                                 [o.period for o in orbits[-2:]] + [orbit.period]):
+                # the turn through the pitchfork is flagged by the fold test: it is not a fold of cycles
+                bifs = [bf for bf in bifs if bf.step < len(orbits) and not
+                        (bf.type == "fold" and bf.step >= len(orbits) - 2)]
+                reason, stopped, message = _doubling_end(orbits, halves[:-1], parameter)
+                break
         orbits.append(orbit)
         z, t, phase, prev_orbit = znew, tnew, phase_new, orbit
         if max_period is not None and float(z[-2]) > max_period:
