@@ -39,3 +39,5 @@ class LazyModule:
 
 #: SymPy, imported on first use
 sympy = LazyModule("sympy")
+#: pandas (~0.3 s to import), imported on first use: a first build imports it while the C compiler runs
+pandas = LazyModule("pandas")

@@ -114,3 +114,30 @@ def test_c_kernel_refuses_arrays_of_the_wrong_type():
         model.kernel.rhs(0.0, 0.0, np.repeat(y, 2)[::2], dy, a, data.p, data.M)
     with pytest.raises(CKernelError, match="int64"):
         model.kernel.rhs(0.0, 0.0, y, dy, a, data.p, (data.M[0].astype(np.int32),) + data.M[1:])
+
+
+def test_a_new_kernel_compiles_in_the_background_and_is_the_loaded_one(tmp_path):
+    """start_kernel returns while the compiler runs (compile_model stores the IR and imports pandas meanwhile);
+    its result is the kernel load_kernel gives, and it computes what Numba computes."""
+    import neurodyn as nd
+    from neurodyn.backends.cache import load_kernel, start_kernel
+    from neurodyn.backends.data import build_data
+    from neurodyn.ir import build_ir
+    from neurodyn.lang.templates import CircuitTemplate, NodeTemplate, OperatorTemplate
+    op = OperatorTemplate("bg_leak", ["x' = -x/tau + u"], {"x": "output(1.0)", "tau": 0.7, "u": "input(0.3)"})
+    ir = build_ir(CircuitTemplate("bg", nodes={"n": NodeTemplate("bg_node", [op])}))
+    with nd.set_options(cache_dir=str(tmp_path)):
+        build = start_kernel(ir, "c")
+        assert build.building                     # a new structure: gcc is still running when start_kernel returns
+        kernel = build.result()
+        assert not build.building and kernel.backend == "c"
+        assert load_kernel(ir, "c") is kernel
+        numba = load_kernel(ir, "numba")
+    data = build_data(ir, 1e-3)
+    outs = []
+    for k in (kernel, numba):
+        y, a, dy = data.y0.copy(), np.zeros(max(data.n_a, 1)), np.empty_like(data.y0)
+        k.rhs(0.0, 0.0, y, dy, a, data.p, data.M)
+        outs.append(dy.copy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert outs[0][0] == pytest.approx(-1.0 / 0.7 + 0.3, rel=1e-15)

@@ -29,7 +29,7 @@ from neurodyn.backends.numba.aot import EntryPoints, import_file
 from neurodyn.caching import atomic_write, cache_subdir, source_hash
 from neurodyn.ir import CircuitIR
 
-__all__ = ["BACKENDS", "cache_dir", "load_kernel", "generator_fingerprint"]
+__all__ = ["BACKENDS", "cache_dir", "load_kernel", "start_kernel", "KernelBuild", "generator_fingerprint"]
 
 #: kernel backends (``auto`` picks C where it can, else Numba)
 BACKENDS = ("c", "numba", "numpy")
@@ -64,24 +64,45 @@ def _python_kernel(ir: CircuitIR, backend: str):
     if key in _LOADED:
         return _LOADED[key]
     path = cache_dir() / f"{key}.py"
-    for attempt in (1, 2):
-        if attempt == 2 or not path.exists():
-            from neurodyn.backends.pysource import generate_source     # SymPy: only when a kernel is generated
-            path = cache_dir() / f"{key}.py"          # the directory may have been cleared meanwhile
-            atomic_write(path, generate_source(ir, backend, __version__))
+    text = None
+    for attempt in range(1, _ATTEMPTS + 1):
+        if attempt > 1 or not path.exists():
+            if text is None:
+                from neurodyn.backends.pysource import generate_source     # SymPy: only when one is generated
+                text = generate_source(ir, backend, __version__)
+            path = _write_module(key, text)
         try:
             kernel = _import_kernel(key, path, backend)
             break
         except (SyntaxError, ImportError, OSError, RuntimeError) as exc:
             # a damaged module file, or one deleted by 'neurodyn cache --clear' while this process used it
-            # (Numba then has "no locator" for its cache): write it again, once
-            if attempt == 2:
+            # (Numba then has "no locator" for its cache): write it again (a few times: clearing may go on)
+            if attempt == _ATTEMPTS:
                 raise
-            warnings.warn(f"neurodyn: the kernel module {path} could not be loaded ({type(exc).__name__}: {exc}); "
-                          f"generating it again", RuntimeWarning, stacklevel=3)
+            if attempt == 1:
+                warnings.warn(f"neurodyn: the kernel module {path} could not be loaded ({type(exc).__name__}: "
+                              f"{exc}); generating it again", RuntimeWarning, stacklevel=3)
     kernel.backend = backend
     _LOADED[key] = kernel
     return kernel
+
+
+#: attempts at writing and loading a kernel module whose file or folder is deleted meanwhile
+_ATTEMPTS = 5
+
+
+def _write_module(key: str, text: str) -> Path:
+    """Write a generated kernel module into the cache; if 'neurodyn cache --clear' removed the folder while the
+    source was generated, the folder is made again and the module written there."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        path = cache_dir() / f"{key}.py"          # cache_dir() (re)creates the folder
+        try:
+            atomic_write(path, text)
+            return path
+        except FileNotFoundError:
+            if attempt == _ATTEMPTS:
+                raise
+    return path
 
 
 def _import_kernel(key: str, path: Path, backend: str):
@@ -101,20 +122,51 @@ def _import_kernel(key: str, path: Path, backend: str):
 _C_WARNED: set = set()
 
 
-def _c_kernel(ir: CircuitIR, required: bool):
-    """The C kernel of ``ir``, or None when C cannot run it (no compiler, a complex model, a function without
-    an exact C counterpart, a failed build: the last with a warning). ``required``: raise instead."""
-    from neurodyn.backends.c import c_kernel, CUnavailable
-    try:
-        return c_kernel(ir)
-    except CUnavailable as exc:
-        if required:
-            from neurodyn.errors import SolverError
-            raise SolverError(f"backend 'c' cannot run {ir.name!r}: {exc}; use backend='numba'") from None
-        if exc.warn and str(exc) not in _C_WARNED:
-            _C_WARNED.add(str(exc))
-            warnings.warn(f"neurodyn: {exc}; using the Numba backend instead", RuntimeWarning, stacklevel=4)
-        return None
+def _c_unavailable(ir: CircuitIR, exc, required: bool) -> None:
+    """C cannot run ``ir`` (no compiler, a complex model, a function without an exact C counterpart, a failed
+    build): raise if C was ``required``, else warn once where the user should hear of it (Numba takes over)."""
+    if required:
+        from neurodyn.errors import SolverError
+        raise SolverError(f"backend 'c' cannot run {ir.name!r}: {exc}; use backend='numba'") from None
+    if exc.warn and str(exc) not in _C_WARNED:
+        _C_WARNED.add(str(exc))
+        warnings.warn(f"neurodyn: {exc}; using the Numba backend instead", RuntimeWarning, stacklevel=5)
+
+
+class KernelBuild:
+    """The kernel of an IR, possibly still compiling (:func:`start_kernel`). ``building``: the C compiler is
+    running in the background; ``result()`` waits for it and returns the kernel (falling back to Numba, with a
+    warning, if the build fails and the backend was 'auto')."""
+
+    def __init__(self, ir: CircuitIR, backend: str, pending=None, kernel=None):
+        self._ir, self._backend, self._pending, self._kernel = ir, backend, pending, kernel
+
+    @property
+    def building(self) -> bool:
+        return self._kernel is None and self._pending is not None and self._pending.building
+
+    def result(self):
+        if self._kernel is None:
+            from neurodyn.backends.c import CUnavailable
+            try:
+                self._kernel = self._pending.result()
+            except CUnavailable as exc:
+                _c_unavailable(self._ir, exc, required=self._backend == "c")
+                self._kernel = _python_kernel(self._ir, "numba")
+        return self._kernel
+
+
+def start_kernel(ir: CircuitIR, backend: str = "auto") -> KernelBuild:
+    """:func:`load_kernel` without waiting for the C compiler: a new C kernel compiles in the background while
+    the caller prepares the rest of the run. The result is the same kernel."""
+    if backend in ("auto", "c"):
+        from neurodyn.backends.c import CUnavailable, start_c_kernel
+        try:
+            return KernelBuild(ir, backend, pending=start_c_kernel(ir))
+        except CUnavailable as exc:
+            _c_unavailable(ir, exc, required=backend == "c")
+        backend = "numba"
+    return KernelBuild(ir, backend, kernel=_python_kernel(ir, backend))
 
 
 def load_kernel(ir: CircuitIR, backend: str = "auto"):
@@ -122,9 +174,4 @@ def load_kernel(ir: CircuitIR, backend: str = "auto"):
 
     Every kernel has ``rhs(t, tn, y, dy, a, p, M)`` and ``run_fixed(...)`` (:mod:`neurodyn.backends.base`).
     """
-    if backend in ("auto", "c"):
-        kernel = _c_kernel(ir, required=backend == "c")
-        if kernel is not None:
-            return kernel
-        backend = "numba"
-    return _python_kernel(ir, backend)
+    return start_kernel(ir, backend).result()

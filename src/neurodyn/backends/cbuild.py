@@ -44,14 +44,16 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from neurodyn.caching import cache_subdir
+from neurodyn.caching import atomic_write, cache_subdir
 from neurodyn.errors import NeurodynError
 
 __all__ = ["CBuildError", "CompilerNotFoundError", "Compiler", "find_compiler", "DEFAULT_FLAGS",
-           "library_dir", "build_library", "load_source"]
+           "library_dir", "build_library", "load_source", "start_load", "PendingLibrary"]
 
 #: flags for every build: optimised for this CPU, IEEE arithmetic as written (no contraction into FMA)
 DEFAULT_FLAGS = ("-O3", "-march=native", "-std=c11", "-fPIC", "-shared", "-fno-fast-math", "-ffp-contract=off")
+#: attempts at installing a library or loading it when the cache folder is deleted meanwhile
+_ATTEMPTS = 5
 _PORTABLE = ("-O3", "-std=c11", "-fPIC", "-shared", "-fno-fast-math", "-ffp-contract=off")
 
 
@@ -153,10 +155,9 @@ def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdi
         raise CompilerNotFoundError("no C compiler found (looked for $CC, cc, gcc, clang)")
     import subprocess
     import tempfile
-    d = library_dir(subdir)
     key = f"{name}-{_key(source if key is None else key, flags, cc)}"
-    # ignore_cleanup_errors: a concurrent 'neurodyn cache --clear' may have removed the folder already
-    with tempfile.TemporaryDirectory(dir=d, prefix=".build-", ignore_cleanup_errors=True) as tmp:
+    # compiled in a private folder outside the cache, so that clearing the cache meanwhile cannot disturb it
+    with tempfile.TemporaryDirectory(prefix="neurodyn-build-") as tmp:
         (Path(tmp) / "kernel.c").write_text(source)
         out = None
         for fl in (flags, _PORTABLE) if flags == DEFAULT_FLAGS else (flags,):
@@ -169,13 +170,20 @@ def build_library(source: str, name: str, *, flags: tuple = DEFAULT_FLAGS, subdi
         if out is None:
             raise CBuildError(f"compiling {name} with {cc.path} failed (exit {proc.returncode}):\n"
                               f"{(proc.stderr or proc.stdout)[-4000:]}")
-        digest = _sha(out)
-        lib = d / f"{key}-{digest[:16]}.so"
-        os.replace(out, lib)       # same name, same bytes: a reader has the old file or this one, whole
-        record = Path(tmp) / "record.json"
-        record.write_text(json.dumps({"library": lib.name, "sha256": digest, "compiler": cc.path,
-                                      "flags": list(fl)}))
-        os.replace(record, d / f"{key}.json")
+        data = out.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    record = json.dumps({"library": f"{key}-{digest[:16]}.so", "sha256": digest, "compiler": cc.path,
+                         "flags": list(fl)})
+    for attempt in range(1, _ATTEMPTS + 1):
+        d = library_dir(subdir)                 # (re)created if 'neurodyn cache --clear' removed it
+        try:
+            lib = d / f"{key}-{digest[:16]}.so"
+            atomic_write(lib, data)             # same name, same bytes: a reader has the old file or this one
+            atomic_write(d / f"{key}.json", record)
+            return lib
+        except FileNotFoundError:
+            if attempt == _ATTEMPTS:
+                raise
     return lib
 
 
@@ -199,6 +207,89 @@ def _recorded(record: Path) -> Path | None:
     return None
 
 
+class PendingLibrary:
+    """A library being compiled in a background thread (:func:`start_load`): the compiler runs as a separate
+    process, on another core, while the caller goes on. :meth:`result` waits for it and returns the loaded
+    library, or raises what the build raised."""
+
+    def __init__(self, build):
+        import threading
+        self._lib = self._exc = None
+
+        def work():
+            try:
+                self._lib = build()
+            except BaseException as exc:         # noqa: BLE001 - handed to the caller by result()
+                self._exc = exc
+        self._thread = threading.Thread(target=work, name="neurodyn-cbuild", daemon=True)
+        self._thread.start()
+
+    @property
+    def building(self) -> bool:
+        return self._thread.is_alive()
+
+    def result(self) -> ctypes.CDLL:
+        self._thread.join()
+        if self._exc is not None:
+            raise self._exc
+        return self._lib
+
+
+class _Loaded:
+    """A library that needed no build: :class:`PendingLibrary`'s interface, already done."""
+
+    building = False
+
+    def __init__(self, lib):
+        self._lib = lib
+
+    def result(self) -> ctypes.CDLL:
+        return self._lib
+
+
+def _cached(source, name: str, key, flags: tuple, subdir: str):
+    """The cached library of ``(source or key, flags)`` loaded, or None when it has to be built."""
+    cc = find_compiler()
+    if cc is None:
+        return None
+    lib = _recorded(library_dir(subdir) / f"{name}-{_key(source if key is None else key, flags, cc)}.json")
+    if lib is None:
+        return None
+    try:
+        return ctypes.CDLL(str(lib))
+    except OSError as exc:
+        warnings.warn(f"neurodyn: compiled library {lib} does not load ({exc}); rebuilding it",
+                      RuntimeWarning, stacklevel=3)
+        return None
+
+
+def _build_and_load(text: str, name: str, key, flags: tuple, subdir: str) -> ctypes.CDLL:
+    for attempt in range(1, _ATTEMPTS + 1):
+        path = build_library(text, name, flags=flags, subdir=subdir, key=key)
+        try:
+            return ctypes.CDLL(str(path))
+        except OSError as exc:
+            if path.exists() or attempt == _ATTEMPTS:
+                raise CBuildError(f"the library {path} compiled from {name} does not load: {exc}") from None
+            # deleted between its installation and dlopen ('neurodyn cache --clear'): build it again
+
+
+def start_load(source, name: str, *, key: str | None = None, flags: tuple = DEFAULT_FLAGS,
+               subdir: str = "clib"):
+    """:func:`load_source` that does not wait for the compiler: a cached library is loaded at once, else the
+    source is generated here (in the calling thread) and compiled in the background. Returns an object with
+    ``building`` and ``result()`` (the loaded library; raises :class:`CBuildError` and the like there)."""
+    if key is None and callable(source):
+        source = source()
+    lib = _cached(source, name, key, flags, subdir)
+    if lib is not None:
+        return _Loaded(lib)
+    if find_compiler() is None:
+        raise CompilerNotFoundError("no C compiler found (looked for $CC, cc, gcc, clang)")
+    text = source() if callable(source) else source
+    return PendingLibrary(lambda: _build_and_load(text, name, key, flags, subdir))
+
+
 def load_source(source, name: str, *, key: str | None = None, flags: tuple = DEFAULT_FLAGS,
                 subdir: str = "clib") -> ctypes.CDLL:
     """The shared library compiled from ``source``: loaded from the cache, or compiled first (once per key).
@@ -216,27 +307,8 @@ def load_source(source, name: str, *, key: str | None = None, flags: tuple = DEF
     """
     if key is None and callable(source):
         source = source()
-    cc = find_compiler()
-    d = library_dir(subdir)
-    lib = None
-    if cc is not None:
-        lib = _recorded(d / f"{name}-{_key(source if key is None else key, flags, cc)}.json")
+    lib = _cached(source, name, key, flags, subdir)
     if lib is not None:
-        try:
-            return ctypes.CDLL(str(lib))
-        except OSError as exc:
-            warnings.warn(f"neurodyn: compiled library {lib} does not load ({exc}); rebuilding it",
-                          RuntimeWarning, stacklevel=2)
+        return lib
     text = source() if callable(source) else source
-    for attempt in (1, 2):
-        try:
-            path = build_library(text, name, flags=flags, subdir=subdir, key=key)
-            break
-        except FileNotFoundError:
-            # the cache folder was deleted while this build ran ('neurodyn cache --clear'): build again, once
-            if attempt == 2:
-                raise
-    try:
-        return ctypes.CDLL(str(path))
-    except OSError as exc:
-        raise CBuildError(f"the library {path} compiled from {name} does not load: {exc}") from None
+    return _build_and_load(text, name, key, flags, subdir)

@@ -39,7 +39,8 @@ from neurodyn.ir.hoist import hoisted_values, install_hoisted_values
 from neurodyn.caching import atomic_write, cache_subdir, source_hash
 from neurodyn.config import get_option
 
-__all__ = ["ENV", "MAX_ENTRIES", "MAX_BYTES", "MAX_ENTRY_BYTES", "enabled", "circuit_key", "cached_build_ir", "ir_cache_dir"]
+__all__ = ["ENV", "MAX_ENTRIES", "MAX_BYTES", "MAX_ENTRY_BYTES", "enabled", "circuit_key", "cached_build_ir",
+           "build_ir_store_later", "ir_cache_dir"]
 
 #: environment variable switching the IR cache off (``0``)
 ENV = "NEURODYN_IR_CACHE"
@@ -167,16 +168,29 @@ def _evict(directory: Path) -> None:
 def cached_build_ir(circuit, driven=(), step_size: float | None = None, zero_delays: str = "instant"):
     """``build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)``, from the cache when
     this exact circuit was built before (by any process)."""
+    ir, store = build_ir_store_later(circuit, driven, step_size, zero_delays)
+    if store is not None:
+        store()
+    return ir
+
+
+def build_ir_store_later(circuit, driven=(), step_size: float | None = None, zero_delays: str = "instant"):
+    """:func:`cached_build_ir` as ``(ir, store)``: ``store`` is None when the IR came from the cache (or caching
+    is off), else a function that writes the new IR to the cache, for the caller to call when it suits it (e.g.
+    while the kernel compiles)."""
     from neurodyn.ir.build import build_ir
     if not enabled():
-        return build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)
+        return build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays), None
     path = ir_cache_dir() / f"{circuit_key(circuit, driven, step_size, zero_delays)}.pkl"
     ir = _load(path) if path.exists() else None
-    if ir is None:
-        ir = build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)
+    if ir is not None:
+        return ir, None
+    ir = build_ir(circuit, driven=driven, step_size=step_size, zero_delays=zero_delays)
+
+    def store() -> None:
         try:
             _store(path, ir)
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             warnings.warn(f"neurodyn: could not store the IR of {circuit.name!r} in {path.parent} ({exc}); "
-                          "it will be rebuilt next time", RuntimeWarning, stacklevel=2)
-    return ir
+                          "it will be rebuilt next time", RuntimeWarning, stacklevel=3)
+    return ir, store

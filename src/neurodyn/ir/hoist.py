@@ -111,15 +111,36 @@ class Hoisting:
             funcs = {}
             for name, e in self.hoisted.items():
                 syms = sorted(e.free_symbols, key=str)
-                f = sp.lambdify(syms, e, modules="numpy")
-                glob = {n: f.__globals__[n] for n in f.__code__.co_names if n in f.__globals__}
-                funcs[name] = ([str(s) for s in syms], inspect.getsource(f), glob, f)
+                funcs[name] = _numpy_function(syms, e)
             self._funcs = HoistedValues(tuple(self.hoisted), frozenset(self.constants()), funcs)
         return self._funcs
 
     def evaluate(self, values: dict) -> dict:
         """Values of the hoisted constants from ``values`` (constant name -> array over the group's nodes)."""
         return self.values().evaluate(values)
+
+
+def _numpy_function(syms: list, expr) -> tuple:
+    """``(argument names, source, globals, function)`` evaluating ``expr`` with NumPy: the source ``lambdify``
+    would generate (SymPy's NumPy printer, fully qualified ``numpy.`` names), written directly, which skips
+    lambdify's namespace set-up (it probes NumPy for every function name, importing numpy.f2py, numpy.testing and
+    others: ~0.1 s of a first run). Symbols that are not plain identifiers go through ``lambdify`` itself."""
+    import keyword
+    names = [str(s) for s in syms]
+    if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+        f = sp.lambdify(syms, expr, modules="numpy")
+        glob = {n: f.__globals__[n] for n in f.__code__.co_names if n in f.__globals__}
+        return names, inspect.getsource(f), glob, f
+    from sympy.printing.numpy import NumPyPrinter
+    printer = NumPyPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    body = printer.doprint(expr)
+    src = f"def _lambdifygenerated({', '.join(names)}):\n    return {body}\n"
+    glob = {m.split(".")[0]: importlib.import_module(m.split(".")[0]) for m in printer.module_imports}
+    if "numpy" not in glob:
+        glob["numpy"] = np
+    ns = dict(glob)
+    exec(compile(src, "<hoisted>", "exec"), ns)     # noqa: S102 - our own generated source
+    return names, src, glob, ns["_lambdifygenerated"]
 
 
 class HoistedValues:

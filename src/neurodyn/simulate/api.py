@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import pandas as pd
+from neurodyn._lazy import pandas as pd
 
 from neurodyn.simulate.compile import compile_model
 

@@ -17,11 +17,11 @@ True
 """
 from __future__ import annotations
 
-from neurodyn.backends.cache import load_kernel
+from neurodyn.backends.cache import load_kernel, start_kernel
 from neurodyn.config import get_option
 from neurodyn.errors import SolverError, TemplateError
 from neurodyn.ir import replicate_ir
-from neurodyn.ir.cache import cached_build_ir
+from neurodyn.ir.cache import build_ir_store_later
 from neurodyn.lang.templates import CircuitTemplate, NodeTemplate
 from neurodyn.simulate.model import Model
 
@@ -77,15 +77,24 @@ def compile_model(circuit, driven=(), backend: str | None = None, step_size: flo
         step (TVB's convention, used by networks with ``delay_mode='step'``).
 
     The IR is cached on disk by the circuit's definition (:mod:`neurodyn.ir.cache`) and the kernel by structure
-    (:mod:`neurodyn.backends.cache`): a second process neither reparses nor recompiles.
+    (:mod:`neurodyn.backends.cache`): a second process neither reparses nor recompiles. A first build overlaps
+    its parts: while the C compiler runs (a separate process), this process stores the new IR and imports pandas
+    for the results.
     """
     circ = resolve_circuit(circuit)
     b = resolve_backend(backend)
     drv = tuple(sorted(driven))
-    base = cached_build_ir(circ, driven=drv, step_size=step_size, zero_delays=zero_delays)
+    base, store = build_ir_store_later(circ, driven=drv, step_size=step_size, zero_delays=zero_delays)
     if copies is None:
-        kernel = load_kernel(base, b)
+        build = start_kernel(base, b)
+        if store is not None:
+            store()
+        if build.building:
+            import pandas  # noqa: F401 - every run's result needs it; imported while the compiler works
+        kernel = build.result()
         return Model(base, kernel, kernel.backend, circ, drv)
+    if store is not None:
+        store()
     if int(copies) != copies or copies < 1:
         raise TemplateError(f"copies must be a positive integer, got {copies!r}")
     ir = replicate_ir(base, int(copies))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-import pandas as pd
+from neurodyn._lazy import pandas as pd
 
 from neurodyn._version import __version__
 from neurodyn.backends.data import build_data, prime_history

@@ -25,7 +25,7 @@ from neurodyn._version import __version__
 from neurodyn.errors import NeurodynError
 from neurodyn.ir import CircuitIR
 
-__all__ = ["CUnavailable", "c_kernel"]
+__all__ = ["CUnavailable", "c_kernel", "start_c_kernel"]
 
 _LOADED: dict = {}
 _UNSUPPORTED = ".c-unsupported"
@@ -47,13 +47,59 @@ KERNEL_FLAGS = ("-O3", "-march=native", "-std=c11", "-fPIC", "-shared", "-fno-fa
 
 def c_kernel(ir: CircuitIR):
     """The compiled C kernel of ``ir`` (built once per structure and machine, then loaded from the cache)."""
+    return start_c_kernel(ir).result()
+
+
+class _KernelBuild:
+    """A C kernel whose library is being compiled in the background: ``result()`` waits and loads it."""
+
+    def __init__(self, key: str, pending):
+        self._key, self._pending = key, pending
+
+    @property
+    def building(self) -> bool:
+        return self._pending.building
+
+    def result(self):
+        from neurodyn.backends import cbuild
+        from neurodyn.backends.c.kernel import ABI_VERSION, CKernel
+        if self._key in _LOADED:
+            return _LOADED[self._key]
+        try:
+            lib = self._pending.result()
+        except cbuild.CBuildError as exc:
+            raise CUnavailable(str(exc), warn=True) from None
+        try:
+            kernel = CKernel(lib, ABI_VERSION)
+        except OSError as exc:
+            raise CUnavailable(f"the compiled kernel {lib._name} could not be used ({exc})", warn=True) from None
+        _LOADED[self._key] = kernel
+        return kernel
+
+
+class _Done:
+    building = False
+
+    def __init__(self, kernel):
+        self._kernel = kernel
+
+    def result(self):
+        return self._kernel
+
+
+def start_c_kernel(ir: CircuitIR):
+    """:func:`c_kernel` without waiting for the compiler: the C source is generated here and compiled in the
+    background (the compiler is a separate process, so the caller's own work runs beside it on another core).
+    Returns an object with ``building`` and ``result()``; problems known before compiling (a complex model, a
+    function without an exact C counterpart, no compiler) raise :class:`CUnavailable` here, a failed build in
+    ``result()``."""
     from neurodyn.backends import cbuild
     from neurodyn.backends.cache import generator_fingerprint
     if ir.complex_system:
         raise CUnavailable("complex-valued models run on the Numba backend")
     key = f"k_{ir.structure_hash()}_{generator_fingerprint('c')}"
     if key in _LOADED:
-        return _LOADED[key]
+        return _Done(_LOADED[key])
     subdir = f"kernels-{__version__}"
     marker = cbuild.library_dir(subdir) / f"{key}{_UNSUPPORTED}"
     if marker.exists():
@@ -66,17 +112,11 @@ def c_kernel(ir: CircuitIR):
         return generate_c_source(ir, __version__)
 
     try:
-        lib = cbuild.load_source(source, key, key=key, flags=KERNEL_FLAGS, subdir=subdir)
+        pending = cbuild.start_load(source, key, key=key, flags=KERNEL_FLAGS, subdir=subdir)
     except NotImplementedError as exc:             # printing.NotExactInC (not imported here: it needs SymPy)
         from neurodyn.caching import atomic_write
         atomic_write(marker, f"{exc}\n")               # remembered: a warm process needs no SymPy to know
         raise CUnavailable(str(exc)) from None
     except cbuild.CBuildError as exc:
         raise CUnavailable(str(exc), warn=True) from None
-    from neurodyn.backends.c.kernel import ABI_VERSION, CKernel
-    try:
-        kernel = CKernel(lib, ABI_VERSION)
-    except OSError as exc:
-        raise CUnavailable(f"the compiled kernel {lib._name} could not be used ({exc})", warn=True) from None
-    _LOADED[key] = kernel
-    return kernel
+    return _KernelBuild(key, pending)
