@@ -79,9 +79,9 @@ class CacheDirs:
     """Temporary kernel-cache directories for the neurodyn workers.
 
     ``warm()`` is one directory reused by every warm run (prime it with one untimed run); ``cold()`` is a new
-    empty directory per run; ``aot()`` is a warm directory with ahead-of-time libraries (``NEURODYN_AOT=1``). Both ``NEURODYN_CACHE_DIR`` (generated kernel modules) and ``NUMBA_CACHE_DIR``
-    (Numba's machine code, including that of neurodyn's runtime helpers) point there, so a cold run really
-    compiles everything and no run depends on the user's own caches.
+    empty directory per run. Both ``NEURODYN_CACHE_DIR`` (stored IRs, C libraries, generated kernel modules) and
+    ``NUMBA_CACHE_DIR`` (Numba's machine code) point there, so a cold run really builds everything and no run
+    depends on the user's own caches.
     """
 
     def __init__(self):
@@ -89,17 +89,11 @@ class CacheDirs:
         self._warm = self.root / "warm"
         self._n = 0
 
-    def env(self, d: Path, aot: bool = False) -> dict:
-        return {"NEURODYN_CACHE_DIR": str(d / "nd"), "NUMBA_CACHE_DIR": str(d / "numba"),
-                "NEURODYN_AOT": "1" if aot else "0"}
+    def env(self, d: Path) -> dict:
+        return {"NEURODYN_CACHE_DIR": str(d / "nd"), "NUMBA_CACHE_DIR": str(d / "numba")}
 
     def warm(self) -> dict:
         return self.env(self._warm)
-
-    def aot(self) -> dict:
-        """Warm directory with ``NEURODYN_AOT=1``: the first (untimed) run builds the ahead-of-time library,
-        later runs load it without Numba."""
-        return self.env(self.root / "aot", aot=True)
 
     def cold(self) -> dict:
         self._n += 1
@@ -118,9 +112,12 @@ def run_worker(script: str | Path, side: str, args: list[str] = (), env: dict | 
     """Run ``script --worker side *args`` in a fresh interpreter; return its RESULT dict plus ``wall`` (s, whole
     process) and ``maxrss_mb`` (peak resident memory of the child, from ``os.wait4``).
 
-    The child runs in its own empty working directory (PyRates writes generated files to the cwd).
+    The child runs in its own empty working directory (PyRates writes generated files to the cwd), with Python's
+    default of caching bytecode (``PYTHONDONTWRITEBYTECODE``, set on some machines, is removed: a user's second
+    process reads ``.pyc`` files, on both sides).
     """
     e = dict(os.environ)
+    e.pop("PYTHONDONTWRITEBYTECODE", None)
     e["PYTHONPATH"] = str(SRC) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
     e.setdefault("PYTHONHASHSEED", "0")
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
