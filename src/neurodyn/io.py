@@ -41,7 +41,7 @@ import tempfile
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError, ResultFileError
 

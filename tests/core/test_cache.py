@@ -100,3 +100,33 @@ def test_second_process_does_not_recompile(tmp_path):
     hits, misses = second["stats"]["run_fixed"]
     assert hits >= 1 and misses == 0, second["stats"]
     assert second["last"] == first["last"]
+
+
+def _run_with_stderr(env):
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
+@pytest.mark.parametrize("damage", ["numba_index", "numba_data", "kernel_module"])
+def test_damaged_numba_cache_or_kernel_module_is_rebuilt_with_a_warning(tmp_path, damage):
+    """A truncated Numba cache entry (index .nbi or data .nbc) or a generated kernel module that is no longer valid
+    Python: the next process warns, rebuilds it and computes the same numbers; the process after it runs cleanly
+    from the rebuilt files (no warning)."""
+    env = dict(os.environ, NEURODYN_CACHE_DIR=str(tmp_path), PYTHONPATH=str(SRC))
+    first = _run(env)
+    kfile = Path(first["file"])
+    if damage == "kernel_module":
+        targets = [kfile]
+        kfile.write_text(kfile.read_text()[: len(kfile.read_text()) // 2] + "\n)(\n")   # cut, then a syntax error
+    else:
+        suffix = ".nbi" if damage == "numba_index" else ".nbc"
+        targets = [p for p in Path(first["cache_dir"]).rglob(f"{kfile.stem}*{suffix}")]
+        assert targets, list(Path(first["cache_dir"]).rglob("*"))
+        for p in targets:
+            p.write_bytes(p.read_bytes()[:7])                                 # truncated
+    again, err = _run_with_stderr(env)
+    assert again["last"] == first["last"]
+    assert "RuntimeWarning" in err and ("damaged" in err or "could not be loaded" in err), err[-2000:]
+    third, err3 = _run_with_stderr(env)
+    assert third["last"] == first["last"] and "RuntimeWarning" not in err3, err3[-2000:]

@@ -228,7 +228,7 @@ def test_complex_values_never_cast_into_real_model():
 @pytest.mark.parametrize("gain, delay", [(3.0, None), (None, 0.2)])
 def test_edge_template_transforms_signal(gain, delay):
     """An EdgeTemplate's operator sits on the edge: target input = weight * g * tanh(source(t - d)).
-    Each case uses its own operator name (see the _PARSE_CACHE xfail above)."""
+    Each case uses its own operator name, so the two cases build independent IRs."""
     tag = "g" if gain is not None else "d"
     ramp = OperatorTemplate(f"et_ramp_{tag}", ["x' = 1"], {"x": "output(0.0)"})
     integ = OperatorTemplate(f"et_integ_{tag}", ["y' = u"], {"y": "output(0.0)", "u": "input(0.0)"})

@@ -238,7 +238,7 @@ class MasterStabilityFunction:
 
     def grid(self, re=(-1.0, 1.0), im=(-1.0, 1.0), n: int = 25):
         """Growth rate on an ``n x n`` grid of complex Lambda, as an xarray DataArray (dims 'im', 're')."""
-        import xarray as xr
+        from neurodyn._xr import xr
         a = np.linspace(*map(float, re), int(n))
         b = np.linspace(*map(float, im), int(n))
         L = (a[None, :] + 1j * b[:, None]).ravel()

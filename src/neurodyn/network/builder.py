@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import ConnectomeError, InputError, VariablePathError, close_matches
 from neurodyn.lang.templates import CircuitTemplate, MatrixEdges, NodeTemplate, template_from_yaml

@@ -34,7 +34,7 @@ def as_time_region(data: Any, where: str, *, min_times: int = 2, allow_nan: bool
     ``region`` (labels or None), ``time_unit`` (from the DataArray's time attrs, or None), ``xarray`` flag."""
     meta: dict[str, Any] = {"time": None, "region": None, "time_unit": None, "xarray": False}
     try:
-        import xarray as xr
+        from neurodyn._xr import xr
     except ImportError:  # pragma: no cover - xarray is a core dependency
         xr = None
     if xr is not None and isinstance(data, xr.DataArray):

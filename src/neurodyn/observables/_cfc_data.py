@@ -71,7 +71,7 @@ def as_band_series(x: Any, where: str, role: str, dim: str) -> tuple[np.ndarray,
     A DataArray needs a ``time`` dim; its band dim is ``dim`` (``f_phase`` / ``f_amplitude``) or
     ``frequency`` (as :func:`~neurodyn.observables.analytic_signal` returns); any other dim is the region.
     """
-    import xarray as xr
+    from neurodyn._xr import xr
 
     if isinstance(x, xr.DataArray):
         if "time" not in x.dims:
@@ -197,7 +197,7 @@ def label_result(values: np.ndarray, pha_axis: BandAxis, amp_axis: BandAxis, ser
                  attrs: dict | None = None, extra_dims: tuple = (), extra_coords: dict | None = None):
     """DataArray of ``values`` (R, A, P, *extra) with dims (f_amplitude, f_phase, region, *extra), without the
     axes the inputs did not have (a single known band stays as scalar coordinates)."""
-    import xarray as xr
+    from neurodyn._xr import xr
 
     v = np.moveaxis(values, 0, 2)                     # (A, P, R, ...)
     dims, coords, index = [], {}, []

@@ -410,7 +410,7 @@ class BalloonWindkessel:
 
     def to_xarray(self, labels=None):
         """Samples as an ``xarray.DataArray`` (dims ``time`` in s, ``region``)."""
-        import xarray as xr
+        from neurodyn._xr import xr
 
         data = self.samples()
         coords = {"time": self.sample_times()[self._n_samples - data.shape[0]:]}

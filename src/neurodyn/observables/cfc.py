@@ -295,7 +295,7 @@ class PhaseAmplitude:
                 f"{n} samples; {self.attrs.get('filter', '')}>")
 
     def _series(self, arr: np.ndarray, axis: BandAxis, name: str):
-        import xarray as xr
+        from neurodyn._xr import xr
 
         s = self._data.series
         v = arr.transpose(1, 2, 0)

@@ -355,7 +355,7 @@ def analytic_signal(data, bands, *, sample_period: float | None = None, time_uni
     ``xarray.apply_ufunc(np.angle, z)`` the phase (``np.angle`` alone returns a bare array); both can be passed
     to :func:`~neurodyn.observables.pac`.
     """
-    import xarray as xr
+    from neurodyn._xr import xr
 
     where = "analytic_signal"
     x, meta = as_time_region(data, where, min_times=4)

@@ -43,7 +43,7 @@ def plot_comodulogram(result, ax=None, *, region=None, variable: str | None = No
         Which p-value outlines: ``'p_value'`` (per cell) or ``'p_value_max'`` (family-wise).
     """
     import matplotlib.pyplot as plt
-    import xarray as xr
+    from neurodyn._xr import xr
 
     pvals = None
     if isinstance(result, xr.Dataset):

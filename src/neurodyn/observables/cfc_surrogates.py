@@ -143,7 +143,7 @@ def run_surrogate_test(data: PACArrays, method: str, *, n_surrogates=200, kind="
                        min_shift=None, n_blocks=10, lags=None, keep_surrogates=False, n_bins=18, ndpac_p=None,
                        where="pac_surrogate_test", extra_attrs=None):
     """The surrogate test of ``method`` on prepared arrays; returns the Dataset of :func:`pac_surrogate_test`."""
-    import xarray as xr
+    from neurodyn._xr import xr
 
     method = M.resolve_method(method, where)
     ndpac_p = M.check_ndpac_p(ndpac_p)

@@ -107,7 +107,7 @@ def functional_connectivity(data, *, band: tuple[float | None, float | None] | N
             c = np.arctanh(np.clip(c, -1 + 1e-15, 1 - 1e-15))
         np.fill_diagonal(c, 0.0)
     if meta["xarray"]:
-        import xarray as xr
+        from neurodyn._xr import xr
 
         dim = meta["region_dim"]
         coords = {}

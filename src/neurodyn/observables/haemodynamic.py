@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError
 from neurodyn.observables._arrays import seconds_per_unit

@@ -63,7 +63,7 @@ def power_spectrum(data, *, sample_period: float | None = None, time_unit: str |
         raise InputError(f"power_spectrum: nperseg must be in [2, n_times = {x.shape[0]}], got {nperseg}.")
     freqs, psd = signal.welch(x, fs=fs, nperseg=int(nperseg), detrend=detrend, axis=0, **welch_kwargs)
     if meta["xarray"]:
-        import xarray as xr
+        from neurodyn._xr import xr
 
         dim = meta["region_dim"]
         coords = {"frequency": freqs}
@@ -136,7 +136,7 @@ def dominant_frequency(data, *, band: tuple[float, float] | None = None, sample_
         freqs, psd = res["frequency"].values, res.values
     out = peak_frequency(freqs, psd, band, interpolate)
     if not isinstance(res, tuple):
-        import xarray as xr
+        from neurodyn._xr import xr
 
         dim = res.dims[1]
         return xr.DataArray(out, dims=(dim,), coords={dim: res[dim].values} if dim in res.coords else {},

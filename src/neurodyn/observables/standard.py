@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Mapping
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError
 from neurodyn.observables._arrays import seconds_per_unit

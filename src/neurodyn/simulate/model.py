@@ -220,7 +220,7 @@ class Model:
             df.columns = pd.MultiIndex.from_tuples(res.labels)
         df.attrs["provenance"] = res.provenance
         if res.observables:
-            import xarray as xr
+            from neurodyn._xr import xr
             df.attrs["observables"] = xr.Dataset(res.observables)
         return df
 

@@ -17,7 +17,7 @@ import time as _time
 from typing import Mapping, Sequence
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn._version import __version__
 from neurodyn.errors import InputError, MemoryBudgetError

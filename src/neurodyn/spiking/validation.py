@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError
 from neurodyn.spiking.counterparts import spiking_counterpart

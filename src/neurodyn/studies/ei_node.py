@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.analysis import Branch, FixedPoint, SymbolicSystem, continuation, find_fixed_points
 from neurodyn.observables import dominant_frequency, power_spectrum

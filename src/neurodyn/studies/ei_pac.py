@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError
 from neurodyn.lang.templates import NodeTemplate, OperatorTemplate, template_from_yaml

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.analysis import AnalysisError
 from neurodyn.network import BrainNetwork, Connectome, Coupling, Stimulus

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.analysis import (AnalysisError, DispersionRelation, FixedPoint, PeriodicOrbit, dispersion_relation,
                                find_cycle, find_fixed_points)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.analysis import (AnalysisError, FixedPoint, SymbolicSystem, find_fixed_points, homogeneous_node,
                                modal_noise_covariance, network_linearisation)

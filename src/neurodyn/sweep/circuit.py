@@ -19,7 +19,7 @@ import itertools
 from typing import Mapping
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import InputError
 from neurodyn.simulate import compile_model, resolve_circuit

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
+from neurodyn._xr import xr
 
 from neurodyn.errors import DiskBudgetError, InputError, MemoryBudgetError, SweepDefinitionError
 from neurodyn.observables import available_memory_bytes, format_bytes
